@@ -1,0 +1,320 @@
+//! The command line: `run`, `once`, `check-config` and the `case` commands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::daemon::{shutdown_signal, Desk};
+use crate::domain::{CaseRef, EmailAddress, Language, Service};
+use crate::settings::Settings;
+use crate::workflow::{self, cases, ItemKind};
+
+/// Works the servicii@egov.md mailbox: reads integration requests, files the materials on
+/// cases, and answers.
+#[derive(Debug, Parser)]
+#[command(name = "egov-desk", version)]
+pub struct Cli {
+    /// A configuration file laid over config/default.toml.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work the mailbox until SIGINT or SIGTERM.
+    Run,
+    /// Fetch and process everything waiting, send what is due, and exit.
+    Once,
+    /// Check the configuration, templates and requirements table, and print a summary.
+    CheckConfig,
+    /// Open, list and inspect cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+}
+
+/// The `case` commands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a case and send the beneficiary the list of materials; prints the reference.
+    Open(OpenArgs),
+    /// List all cases.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one case with its items and mail.
+    Show {
+        /// The case reference, e.g. EGOV-2026-0001.
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Arguments of `case open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// Platform: mpass, msign, mnotify, mdocs, mlog, mpower or mdelivery.
+    #[arg(long)]
+    pub service: String,
+    /// The institution's name.
+    #[arg(long)]
+    pub institution: String,
+    /// The beneficiary's contact address.
+    #[arg(long)]
+    pub contact: String,
+    /// The information system's name.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Language of mail to the beneficiary.
+    #[arg(long, default_value = "ro")]
+    pub language: String,
+}
+
+/// Runs the command line.
+pub async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    crate::telemetry::init(&settings.log.level);
+    match cli.command {
+        Command::CheckConfig => check_config(settings).await,
+        Command::Run => {
+            let desk = Arc::new(Desk::build(settings).await?);
+            let shutdown = CancellationToken::new();
+            let signal = shutdown.clone();
+            tokio::spawn(async move {
+                if let Err(e) = shutdown_signal().await {
+                    tracing::error!(error = %e, "cannot listen for signals");
+                }
+                tracing::info!("stop requested; finishing the work in hand");
+                signal.cancel();
+            });
+            desk.run(shutdown).await?;
+            tracing::info!("egov-desk stopped");
+            Ok(())
+        }
+        Command::Once => {
+            let desk = Desk::build(settings).await?;
+            let r = desk.once().await?;
+            tracing::info!(
+                recorded = r.recorded,
+                duplicates = r.duplicates,
+                processed = r.processed,
+                moved = r.settled,
+                sent = r.sent,
+                "pass done"
+            );
+            Ok(())
+        }
+        Command::Case(cmd) => case_command(settings, cmd).await,
+    }
+}
+
+async fn check_config(settings: Settings) -> Result<()> {
+    let desk = Desk::build(settings).await?;
+    let s = desk.settings();
+    let secret = |p: &secrecy::SecretString| {
+        if p.expose_secret().is_empty() {
+            "(none)"
+        } else {
+            "(set)"
+        }
+    };
+    println!("configuration OK");
+    println!(
+        "  mailbox:   {:?} {} (password {})",
+        s.mailbox.kind,
+        match s.mailbox.kind {
+            crate::settings::MailboxKind::Maildir => s.mailbox.path.display().to_string(),
+            crate::settings::MailboxKind::Imap => format!(
+                "{}:{} {:?} {}",
+                s.mailbox.host, s.mailbox.port, s.mailbox.tls, s.mailbox.folder
+            ),
+        },
+        secret(&s.mailbox.password)
+    );
+    println!(
+        "  outbound:  {:?} {} (password {})",
+        s.outbound.kind,
+        match s.outbound.kind {
+            crate::settings::OutboundKind::Directory => s.outbound.path.display().to_string(),
+            crate::settings::OutboundKind::Smtp => format!(
+                "{}:{} {:?}",
+                s.outbound.host, s.outbound.port, s.outbound.tls
+            ),
+        },
+        secret(&s.outbound.password)
+    );
+    println!("  agency:    {} <{}>", s.agency.name, s.agency.address);
+    let ops: Vec<&str> = s
+        .agency
+        .operators
+        .iter()
+        .map(EmailAddress::as_str)
+        .collect();
+    println!("  operators: {}", ops.join(", "));
+    println!("  database:  {}", s.database.url);
+    println!("  services:  {}", s.workflow.services.display());
+    println!("  templates: {}", s.workflow.templates.display());
+    Ok(())
+}
+
+async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
+    match cmd {
+        CaseCommand::Open(args) => {
+            let new = cases::NewCase {
+                service: args.service.parse::<Service>().context("--service")?,
+                institution: non_empty("--institution", &args.institution)?,
+                contact: args.contact.parse::<EmailAddress>().context("--contact")?,
+                system_name: args
+                    .system
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+                language: args.language.parse::<Language>().context("--language")?,
+            };
+            let desk = Desk::build(settings).await?;
+            let case = workflow::open_case(&desk.pool, &desk.workflow, &new).await?;
+            println!("{}", case.reference);
+            Ok(())
+        }
+        CaseCommand::List { json } => {
+            let pool = crate::db::open(&settings.database.url).await?;
+            let mut conn = pool.acquire().await?;
+            let all = cases::all(&mut conn).await?;
+            if json {
+                let list: Vec<_> = all.iter().map(case_json).collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if all.is_empty() {
+                println!("no cases");
+            } else {
+                println!(
+                    "{:<16} {:<10} {:<20} {:<12} {}",
+                    "REFERENCE", "SERVICE", "STEP", "WAITING ON", "INSTITUTION"
+                );
+                for c in &all {
+                    println!(
+                        "{:<16} {:<10} {:<20} {:<12} {}",
+                        c.reference,
+                        c.service,
+                        c.step,
+                        c.step.waiting_on().as_str(),
+                        c.institution
+                    );
+                }
+            }
+            Ok(())
+        }
+        CaseCommand::Show { reference, json } => {
+            let reference: CaseRef = reference.parse()?;
+            let requirements = workflow::Requirements::load(&settings.workflow.services)?;
+            let pool = crate::db::open(&settings.database.url).await?;
+            let mut conn = pool.acquire().await?;
+            let case = cases::by_reference(&mut conn, &reference)
+                .await?
+                .with_context(|| format!("no case {reference}"))?;
+            let items = cases::items(&mut conn, case.id).await?;
+            let usable: Vec<(ItemKind, &str)> = items
+                .iter()
+                .filter(|i| i.status != cases::ItemStatus::Rejected)
+                .map(|i| (i.kind, i.value.as_str()))
+                .collect();
+            let missing = requirements.missing(case.service, &usable);
+            let mail = crate::outbox::of_case(&mut conn, case.id).await?;
+            if json {
+                let mut v = case_json(&case);
+                v["items"] = json!(items);
+                v["missing"] = json!(missing);
+                v["mail"] = json!(mail);
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print_case(&case, &items, &missing, &mail);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn non_empty(flag: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    anyhow::ensure!(!v.is_empty(), "{flag} must not be empty");
+    Ok(v.to_string())
+}
+
+fn case_json(c: &cases::Case) -> serde_json::Value {
+    json!({
+        "reference": c.reference.to_string(),
+        "service": c.service.key(),
+        "institution": c.institution,
+        "contact": c.contact.as_str(),
+        "system_name": c.system_name,
+        "language": c.language.code(),
+        "step": c.step.as_str(),
+        "waiting_on": c.step.waiting_on().as_str(),
+        "opened_at": c.opened_at,
+        "updated_at": c.updated_at,
+    })
+}
+
+fn print_case(
+    c: &cases::Case,
+    items: &[cases::Item],
+    missing: &[workflow::requirements::Missing],
+    mail: &[crate::outbox::Summary],
+) {
+    println!(
+        "{}  {}  step {} (waiting on {})",
+        c.reference,
+        c.service,
+        c.step,
+        c.step.waiting_on().as_str()
+    );
+    println!("  institution: {}", c.institution);
+    println!("  contact:     {}", c.contact);
+    println!("  system:      {}", c.system_name.as_deref().unwrap_or("-"));
+    println!("  language:    {}", c.language);
+    println!("  opened:      {}   updated: {}", c.opened_at, c.updated_at);
+    println!("items:");
+    if items.is_empty() {
+        println!("  (none)");
+    }
+    for i in items {
+        let status = serde_json::to_value(i.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        println!("  {:<14} {:<40} {}", i.kind.as_str(), i.value, status);
+    }
+    if missing.is_empty() {
+        println!("missing: nothing");
+    } else {
+        println!("missing:");
+        for m in missing {
+            println!("  {} ({} of {})", m.item, m.have, m.needed);
+        }
+    }
+    println!("mail:");
+    if mail.is_empty() {
+        println!("  (none)");
+    }
+    for m in mail {
+        println!(
+            "  {}  {:<26} {:<10} {}  -> {}",
+            m.created_at,
+            m.purpose,
+            m.state,
+            m.subject,
+            m.to.join(", ")
+        );
+    }
+}

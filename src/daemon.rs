@@ -1,0 +1,357 @@
+//! The daemon: builds the pipeline from configuration and runs its stages, once (`once`) or
+//! as long-lived tasks woken by each other (`run`). Stages hand work over through tables;
+//! the wake-ups only say "look again".
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use rand::Rng;
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::ledger::{self, Recorded};
+use crate::mailbox::{AnySource, MailboxSource};
+use crate::outbox::{Composer, Identity, Renderer};
+use crate::settings::Settings;
+use crate::transport::{self, AnyTransport};
+use crate::workflow::{self, Requirements, Workflow};
+
+/// How much of an oversize message is kept: enough for its headers.
+const OVERSIZE_HEAD_BYTES: usize = 64 * 1024;
+
+/// The assembled pipeline.
+pub struct Desk {
+    /// The database.
+    pub pool: SqlitePool,
+    /// The workflow stage and what it needs.
+    pub workflow: Workflow,
+    /// Where outgoing mail goes.
+    pub transport: AnyTransport,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    /// New messages recorded in the ledger.
+    pub recorded: usize,
+    /// Copies of messages the ledger already had.
+    pub duplicates: usize,
+    /// Messages handled by the workflow stage.
+    pub processed: usize,
+    /// Source copies moved to Processed or Quarantine.
+    pub settled: usize,
+    /// Mail sent.
+    pub sent: usize,
+}
+
+impl Desk {
+    /// Opens the database, loads the requirements and templates, and builds the transport.
+    pub async fn build(settings: Settings) -> Result<Self> {
+        let pool = crate::db::open(&settings.database.url).await?;
+        let requirements = Requirements::load(&settings.workflow.services)?;
+        let renderer = Renderer::load(&settings.workflow.templates)?;
+        renderer.check(&workflow::sample_contexts())?;
+        let identity = Identity {
+            address: settings.agency.address.clone(),
+            name: settings.agency.name.clone(),
+            instance: crate::db::instance_token(&pool).await?,
+        };
+        let transport = AnyTransport::from_settings(&settings)?;
+        Ok(Self {
+            pool,
+            workflow: Workflow {
+                settings,
+                requirements,
+                composer: Composer { renderer, identity },
+            },
+            transport,
+        })
+    }
+
+    /// The configuration.
+    pub fn settings(&self) -> &Settings {
+        &self.workflow.settings
+    }
+
+    /// Opens the configured mailbox.
+    pub fn open_source(&self) -> Result<AnySource> {
+        AnySource::from_settings(&self.settings().mailbox)
+    }
+
+    /// Records every waiting message in the ledger; copies of messages already handled are
+    /// moved away at once. A message that cannot be read now is left for the next pass.
+    pub async fn intake(&self, source: &mut AnySource, report: &mut PassReport) -> Result<()> {
+        let limit = self.settings().mailbox.max_message_bytes;
+        for waiting in source.waiting().await? {
+            let loc = &waiting.locator;
+            let recorded = if waiting.size > limit {
+                let head = source.fetch_head(loc, OVERSIZE_HEAD_BYTES).await;
+                match head {
+                    Ok(head) => {
+                        ledger::record_oversize(&self.pool, loc, &head, waiting.size, limit).await?
+                    }
+                    Err(e) => {
+                        tracing::warn!(uid = %loc.uid, error = %format!("{e:#}"), "cannot read a message; will try again");
+                        continue;
+                    }
+                }
+            } else {
+                match source.fetch(loc).await {
+                    Ok(raw) => ledger::record(&self.pool, loc, &raw).await?,
+                    Err(e) => {
+                        tracing::warn!(uid = %loc.uid, error = %format!("{e:#}"), "cannot read a message; will try again");
+                        continue;
+                    }
+                }
+            };
+            match recorded {
+                Recorded::New(id) => {
+                    tracing::info!(ledger_id = id, uid = %loc.uid, size = waiting.size, "message recorded");
+                    report.recorded += 1;
+                }
+                Recorded::Known { id, state } => {
+                    if let Some(disposition) = state.disposition() {
+                        tracing::info!(ledger_id = id, uid = %loc.uid, "copy of a message already handled; moved away");
+                        source.settle(loc, disposition).await?;
+                        report.duplicates += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the source copies of finished messages to Processed or Quarantine.
+    pub async fn settle(&self, source: &mut AnySource, report: &mut PassReport) -> Result<()> {
+        for u in ledger::unsettled(&self.pool).await? {
+            match source.settle(&u.locator, u.disposition).await {
+                Ok(()) => {
+                    ledger::mark_settled(&self.pool, u.id).await?;
+                    report.settled += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(ledger_id = u.id, error = %format!("{e:#}"), "cannot move a handled message yet")
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the workflow stage until the ledger has nothing waiting.
+    pub async fn process_all(&self, report: &mut PassReport) -> Result<()> {
+        while let Some(handled) = workflow::process_next(&self.pool, &self.workflow).await? {
+            tracing::debug!(ledger_id = handled.ledger_id, outcome = %handled.outcome, "message handled");
+            report.processed += 1;
+        }
+        Ok(())
+    }
+
+    /// Sends what is due.
+    pub async fn deliver(&self, report: &mut PassReport) -> Result<()> {
+        report.sent += transport::deliver_due(
+            &self.pool,
+            &self.transport,
+            &self.workflow.composer,
+            self.settings(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Settles sends a previous process left half-done.
+    pub async fn recover(&self) -> Result<()> {
+        transport::recover_interrupted(
+            &self.pool,
+            &self.transport,
+            &self.workflow.composer,
+            self.settings(),
+        )
+        .await
+    }
+
+    /// One full pass: record, process, move, send. Used by `once`.
+    pub async fn once(&self) -> Result<PassReport> {
+        let mut source = self.open_source()?;
+        let mut report = PassReport::default();
+        self.recover().await?;
+        self.intake(&mut source, &mut report).await?;
+        self.process_all(&mut report).await?;
+        self.settle(&mut source, &mut report).await?;
+        self.deliver(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Runs the stages as tasks until `shutdown` is cancelled.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<()> {
+        let source = self.open_source()?;
+        tracing::info!(mailbox = %source.describe(), outbound = %crate::transport::Transport::describe(&self.transport), "egov-desk running");
+        self.recover().await?;
+        let wake_process = Arc::new(Notify::new());
+        let wake_deliver = Arc::new(Notify::new());
+        let wake_settle = Arc::new(Notify::new());
+        let intake = tokio::spawn(intake_loop(
+            self.clone(),
+            source,
+            shutdown.clone(),
+            wake_process.clone(),
+            wake_settle.clone(),
+        ));
+        let process = tokio::spawn(process_loop(
+            self.clone(),
+            shutdown.clone(),
+            wake_process.clone(),
+            wake_deliver.clone(),
+            wake_settle.clone(),
+        ));
+        let deliver = tokio::spawn(deliver_loop(
+            self.clone(),
+            shutdown.clone(),
+            wake_deliver.clone(),
+        ));
+        for (name, task) in [
+            ("intake", intake),
+            ("process", process),
+            ("deliver", deliver),
+        ] {
+            match task.await {
+                Ok(()) => tracing::info!(task = name, "stopped"),
+                Err(e) => tracing::error!(task = name, error = %e, "task ended abnormally"),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Backoff after a failed pass: 1 s doubling to 60 s, with jitter.
+fn backoff(failures: u32) -> Duration {
+    let secs = 2u64.saturating_pow(failures.min(6)).min(60);
+    Duration::from_secs(secs).mul_f64(rand::thread_rng().gen_range(0.5..1.0))
+}
+
+async fn intake_loop(
+    desk: Arc<Desk>,
+    mut source: AnySource,
+    shutdown: CancellationToken,
+    wake_process: Arc<Notify>,
+    wake_settle: Arc<Notify>,
+) {
+    let poll = Duration::from_secs(desk.settings().mailbox.poll_interval_secs);
+    let mut failures = 0;
+    while !shutdown.is_cancelled() {
+        let mut report = PassReport::default();
+        let pass = async {
+            desk.settle(&mut source, &mut report).await?;
+            desk.intake(&mut source, &mut report).await
+        };
+        let wait = match pass.await {
+            Ok(()) => {
+                failures = 0;
+                if report.recorded > 0 {
+                    wake_process.notify_one();
+                }
+                None
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::error!(error = %format!("{e:#}"), "reading the mailbox failed; backing off");
+                Some(backoff(failures))
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = wake_settle.notified() => {}
+            result = source.wait_for_mail(wait.unwrap_or(poll)) => {
+                if let Err(e) = result {
+                    tracing::warn!(error = %format!("{e:#}"), "waiting for mail failed");
+                }
+            }
+        }
+    }
+}
+
+async fn process_loop(
+    desk: Arc<Desk>,
+    shutdown: CancellationToken,
+    wake: Arc<Notify>,
+    wake_deliver: Arc<Notify>,
+    wake_settle: Arc<Notify>,
+) {
+    let mut failures = 0;
+    while !shutdown.is_cancelled() {
+        match workflow::process_next(&desk.pool, &desk.workflow).await {
+            Ok(Some(_)) => {
+                failures = 0;
+                wake_deliver.notify_one();
+                wake_settle.notify_one();
+                continue;
+            }
+            Ok(None) => failures = 0,
+            Err(e) => {
+                failures += 1;
+                tracing::error!(error = %format!("{e:#}"), "processing failed; backing off");
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = tokio::time::sleep(backoff(failures)) => continue,
+                }
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = wake.notified() => {}
+            // A safety net: a wake-up lost between processes still gets looked at.
+            () = tokio::time::sleep(Duration::from_secs(30)) => {}
+        }
+    }
+}
+
+async fn deliver_loop(desk: Arc<Desk>, shutdown: CancellationToken, wake: Arc<Notify>) {
+    let mut failures = 0;
+    while !shutdown.is_cancelled() {
+        let mut report = PassReport::default();
+        let pause = match desk.deliver(&mut report).await {
+            Ok(()) => {
+                failures = 0;
+                until_next_due(&desk.pool).await
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::error!(error = %format!("{e:#}"), "delivering failed; backing off");
+                backoff(failures)
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = wake.notified() => {}
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// How long until the next retry is due, at most 30 s.
+async fn until_next_due(pool: &SqlitePool) -> Duration {
+    let cap = Duration::from_secs(30);
+    let Ok(Some(at)) = crate::outbox::next_due(pool).await else {
+        return cap;
+    };
+    chrono::DateTime::parse_from_rfc3339(&at)
+        .ok()
+        .and_then(|at| {
+            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .ok()
+        })
+        .map_or(Duration::from_millis(200), |d| d.min(cap))
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn shutdown_signal() -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("listening for SIGINT")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Text helpers shared by the extractors: diacritic folding, the new (unquoted) part of a
+//! reply, and values written after a label (`Serial number: …`).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Lower-cases and strips Romanian diacritics, one char for one char, so offsets in the
+/// folded text map back to the original (`Numărul` → `numarul`, `ş`/`ș` → `s`).
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> char {
+    match c {
+        'ă' | 'â' | 'Ă' | 'Â' => 'a',
+        'î' | 'Î' => 'i',
+        'ș' | 'ş' | 'Ș' | 'Ş' => 's',
+        'ț' | 'ţ' | 'Ț' | 'Ţ' => 't',
+        'ё' | 'Ё' => 'е',
+        other => other.to_lowercase().next().unwrap_or(other),
+    }
+}
+
+/// Unifies the cedilla forms of ş/ţ with the comma-below forms Romanian uses.
+pub fn normalize_romanian(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ş' => 'ș',
+            'Ş' => 'Ș',
+            'ţ' => 'ț',
+            'Ţ' => 'Ț',
+            other => other,
+        })
+        .collect()
+}
+
+static REPLY_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)^(?:
+            on\s.{0,200}\swrote:?
+          | (?:in|pe)\s.{0,200}\sa\s+scris:?
+          | .{0,200}\s(?:написал|написала|написал\(а\)|пишет):?
+          | -{2,}\s*(?:original\s+message|mesaj(?:ul)?\s+original|исходное\s+сообщение)\s*-{2,}
+        )$",
+    )
+    .expect("static regex is valid")
+});
+
+static OUTLOOK_FROM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\*?(?:from|de la|от):\*?\s").expect("static regex is valid"));
+
+static OUTLOOK_SENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\*?(?:sent|date|trimis|data|отправлено|дата):\*?\s")
+        .expect("static regex is valid")
+});
+
+/// The part of a message its sender wrote now: quoted (`>`) lines dropped, and nothing
+/// from the first reply header ("On … wrote:", "În … a scris:", "… написал:", Outlook's
+/// From:/Sent: block) or signature delimiter on, so our own earlier mail is never re-read.
+pub fn new_text(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim();
+        if trimmed == "--" && line.starts_with("--") {
+            break;
+        }
+        let folded = fold(trimmed);
+        if REPLY_HEADER.is_match(&folded) {
+            break;
+        }
+        if OUTLOOK_FROM.is_match(&folded)
+            && lines
+                .iter()
+                .skip(i + 1)
+                .take(3)
+                .any(|l| OUTLOOK_SENT.is_match(&fold(l.trim())))
+        {
+            break;
+        }
+        if trimmed.starts_with('>') {
+            continue;
+        }
+        kept.push(*line);
+    }
+    kept.join("\n")
+}
+
+/// For each line whose folded form matches `label`, the original text after the label and
+/// its separator; when a line holds only the label, the next non-empty line.
+pub fn labelled_values(text: &str, label: &Regex) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut values = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let folded = fold(line);
+        let Some(m) = label.find(&folded) else {
+            continue;
+        };
+        let chars_before = folded[..m.end()].chars().count();
+        let rest: String = line.chars().skip(chars_before).collect();
+        let rest = rest.trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ':' | '=' | '-' | '–' | '—' | '#' | '№' | '.')
+        });
+        if !rest.trim().is_empty() {
+            values.push(rest.trim().to_string());
+        } else if let Some(next) = lines.iter().skip(i + 1).find(|l| !l.trim().is_empty()) {
+            values.push(next.trim().to_string());
+        }
+    }
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_keeps_one_char_per_char() {
+        let s = "Numărul de SERIE: ÎŞţ";
+        assert_eq!(fold(s), "numarul de serie: ist");
+        assert_eq!(fold(s).chars().count(), s.chars().count());
+    }
+
+    #[test]
+    fn quoted_replies_and_signatures_are_left_out() {
+        let text = "Numarul de serie: 01:02:03:04\n\
+                    -- \nIon Popescu\n";
+        assert_eq!(new_text(text).trim(), "Numarul de serie: 01:02:03:04");
+        let text = "nou\n> vechi\nOn Mon, 2 Nov 2026, servicii@egov.md wrote:\nold stuff";
+        assert_eq!(new_text(text), "nou");
+        let text =
+            "nou\nÎn lun., 2 nov. 2026 la 10:00, Servicii <servicii@egov.md> a scris:\nvechi";
+        assert_eq!(new_text(text), "nou");
+        let text = "новое\n2 нояб. 2026 г., 10:00 пользователь servicii@egov.md написал:\nстарое";
+        assert_eq!(new_text(text), "новое");
+        let text = "new\nFrom: Servicii\nSent: Monday\nTo: x\nold";
+        assert_eq!(new_text(text), "new");
+    }
+
+    #[test]
+    fn the_value_after_a_label_is_taken_from_the_original_text() {
+        let label = Regex::new(r"denumirea sistemului").unwrap();
+        let text =
+            "Denumirea sistemului: SIA „Registrul Școlar”\nDenumirea sistemului:\n\n  e-Școala\n";
+        assert_eq!(
+            labelled_values(text, &label),
+            vec!["SIA „Registrul Școlar”", "e-Școala"]
+        );
+    }
+}

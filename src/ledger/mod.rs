@@ -1,0 +1,306 @@
+//! Stage 2, the ledger: every message is recorded once (Message-ID and SHA-256 of its bytes),
+//! raw bytes kept, before anything else happens. A message already recorded is never
+//! processed again; what happened to each is written back here by the workflow stage.
+
+mod redact;
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+pub use redact::without_private_keys;
+
+use crate::db::now;
+use crate::mailbox::{Disposition, Locator};
+use crate::parse::message_id_of;
+
+/// Where a recorded message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageState {
+    /// Recorded, waiting for the workflow stage.
+    Received,
+    /// Handled: filed on a case, answered, or reported to the operators.
+    Processed,
+    /// Could not be handled; the operators were told why.
+    Quarantined,
+}
+
+impl MessageState {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Processed => "processed",
+            Self::Quarantined => "quarantined",
+        }
+    }
+
+    fn from_db(s: &str) -> Result<Self> {
+        match s {
+            "received" => Ok(Self::Received),
+            "processed" => Ok(Self::Processed),
+            "quarantined" => Ok(Self::Quarantined),
+            other => anyhow::bail!("unknown message state '{other}' in the ledger"),
+        }
+    }
+
+    /// Where the source copy goes once this state is final; `None` while it is not.
+    pub fn disposition(self) -> Option<Disposition> {
+        match self {
+            Self::Received => None,
+            Self::Processed => Some(Disposition::Processed),
+            Self::Quarantined => Some(Disposition::Quarantine),
+        }
+    }
+}
+
+/// What recording a message found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// First sighting: a new ledger row.
+    New(i64),
+    /// Already in the ledger (same Message-ID or same bytes).
+    Known {
+        /// The existing row.
+        id: i64,
+        /// Its state.
+        state: MessageState,
+    },
+}
+
+/// A recorded message handed to the workflow stage.
+#[derive(Debug, Clone)]
+pub struct LedgerMessage {
+    /// Ledger row id.
+    pub id: i64,
+    /// Raw bytes as stored (private keys removed).
+    pub raw: Vec<u8>,
+    /// Why intake refused it (too large to fetch), if it did.
+    pub refused: Option<String>,
+}
+
+/// Records a fetched message, unless the ledger already has it.
+pub async fn record(pool: &SqlitePool, locator: &Locator, raw: &[u8]) -> Result<Recorded> {
+    let sha256 = hex::encode(Sha256::digest(raw));
+    let message_id = message_id_of(raw);
+    let stored = without_private_keys(raw);
+    if stored.is_some() {
+        tracing::warn!(source_uid = %locator.uid, "private key removed from a message before storing it");
+    }
+    let stored = stored.as_deref().unwrap_or(raw);
+    insert(
+        pool,
+        locator,
+        &sha256,
+        message_id.as_deref(),
+        stored,
+        raw.len(),
+        None,
+    )
+    .await
+}
+
+/// Records a message too large to fetch whole: its first bytes only, marked refused so the
+/// workflow stage quarantines and reports it.
+pub async fn record_oversize(
+    pool: &SqlitePool,
+    locator: &Locator,
+    head: &[u8],
+    size: u64,
+    limit: u64,
+) -> Result<Recorded> {
+    // The whole bytes are never read, so the identity is the head plus the size.
+    let mut hasher = Sha256::new();
+    hasher.update(head);
+    hasher.update(size.to_be_bytes());
+    let sha256 = hex::encode(hasher.finalize());
+    let message_id = message_id_of(head);
+    let stored = without_private_keys(head);
+    let reason = format!("message of {size} bytes exceeds mailbox.max_message_bytes ({limit})");
+    insert(
+        pool,
+        locator,
+        &sha256,
+        message_id.as_deref(),
+        stored.as_deref().unwrap_or(head),
+        usize::try_from(size).unwrap_or(usize::MAX),
+        Some(&reason),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    pool: &SqlitePool,
+    locator: &Locator,
+    sha256: &str,
+    message_id: Option<&str>,
+    stored: &[u8],
+    size: usize,
+    refused: Option<&str>,
+) -> Result<Recorded> {
+    let inserted = sqlx::query(
+        "INSERT INTO messages (message_id, sha256, raw, size, source_folder, source_uid,
+                               received_at, refused)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING
+         RETURNING id",
+    )
+    .bind(message_id)
+    .bind(sha256)
+    .bind(stored)
+    .bind(i64::try_from(size).unwrap_or(i64::MAX))
+    .bind(&locator.folder)
+    .bind(format!("{}:{}", locator.uid_validity, locator.uid))
+    .bind(now())
+    .bind(refused)
+    .fetch_optional(pool)
+    .await
+    .context("recording a message in the ledger")?;
+    if let Some(row) = inserted {
+        return Ok(Recorded::New(row.get(0)));
+    }
+    let row = sqlx::query(
+        "SELECT id, state FROM messages WHERE sha256 = ? OR (message_id IS NOT NULL AND message_id = ?)
+         ORDER BY id LIMIT 1",
+    )
+    .bind(sha256)
+    .bind(message_id)
+    .fetch_one(pool)
+    .await
+    .context("finding a message already in the ledger")?;
+    Ok(Recorded::Known {
+        id: row.get(0),
+        state: MessageState::from_db(row.get::<&str, _>(1))?,
+    })
+}
+
+/// The oldest message waiting for the workflow stage, on the caller's connection.
+pub async fn next_received(conn: &mut SqliteConnection) -> Result<Option<LedgerMessage>> {
+    let row = sqlx::query(
+        "SELECT id, raw, refused FROM messages WHERE state = 'received' ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("reading the ledger")?;
+    Ok(row.map(|r| LedgerMessage {
+        id: r.get(0),
+        raw: r.get(1),
+        refused: r.get(2),
+    }))
+}
+
+/// Records the final outcome of a message; false if it was no longer waiting.
+pub async fn finish(
+    conn: &mut SqliteConnection,
+    id: i64,
+    state: MessageState,
+    outcome: &str,
+    case_id: Option<i64>,
+    language: Option<&str>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE messages SET state = ?, outcome = ?, case_id = ?, language = ?, processed_at = ?
+         WHERE id = ? AND state = 'received'",
+    )
+    .bind(state.as_str())
+    .bind(outcome)
+    .bind(case_id)
+    .bind(language)
+    .bind(now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .context("recording a message's outcome")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A finished message whose source copy has not been moved away yet.
+#[derive(Debug, Clone)]
+pub struct Unsettled {
+    /// Ledger row id.
+    pub id: i64,
+    /// Where the source copy was.
+    pub locator: Locator,
+    /// Where it goes.
+    pub disposition: Disposition,
+}
+
+/// Finished messages still sitting in the incoming folder.
+pub async fn unsettled(pool: &SqlitePool) -> Result<Vec<Unsettled>> {
+    let rows = sqlx::query(
+        "SELECT id, source_folder, source_uid, state FROM messages
+         WHERE state != 'received' AND settled_at IS NULL ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+    .context("reading the ledger")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let state = MessageState::from_db(row.get::<&str, _>(3))?;
+        let source_uid: String = row.get(2);
+        let (validity, uid) = source_uid.split_once(':').unwrap_or(("0", &source_uid));
+        if let Some(disposition) = state.disposition() {
+            out.push(Unsettled {
+                id: row.get(0),
+                locator: Locator {
+                    folder: row.get(1),
+                    uid_validity: validity.parse().unwrap_or(0),
+                    uid: uid.to_string(),
+                },
+                disposition,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Notes that a message's source copy has been moved away.
+pub async fn mark_settled(pool: &SqlitePool, id: i64) -> Result<()> {
+    sqlx::query("UPDATE messages SET settled_at = ? WHERE id = ?")
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .context("recording a settled message")?;
+    Ok(())
+}
+
+/// The raw bytes of a recorded message (for forwarding it to the operators).
+pub async fn raw_of(conn: &mut SqliteConnection, id: i64) -> Result<Vec<u8>> {
+    sqlx::query_scalar("SELECT raw FROM messages WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .context("reading a message from the ledger")
+}
+
+/// The case an earlier message with one of these Message-IDs was filed on.
+pub async fn case_of_message_ids(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> Result<Option<i64>> {
+    for id in ids {
+        let found = sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT case_id FROM messages WHERE message_id = ? AND case_id IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("looking up a thread in the ledger")?
+        .flatten();
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// How many messages the ledger holds in each state.
+pub async fn counts(pool: &SqlitePool) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT state, COUNT(*) FROM messages GROUP BY state ORDER BY state")
+        .fetch_all(pool)
+        .await
+        .context("counting ledger rows")?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}

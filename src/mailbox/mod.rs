@@ -1,0 +1,132 @@
+//! Stage 1, the mailbox: where incoming mail waits, and where handled mail is moved.
+//!
+//! One trait, shaped after IMAP (folders, UIDVALIDITY, UIDs, size before fetch, move after
+//! commit), so the Maildir used by the embedded default and the IMAP source behave alike.
+
+mod maildir;
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Result;
+
+pub use maildir::MaildirSource;
+
+use crate::settings::{MailboxKind, MailboxSettings};
+
+/// Where a message sits in its source: enough to fetch it and to move it away later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locator {
+    /// Folder name (`INBOX` for the Maildir root).
+    pub folder: String,
+    /// IMAP UIDVALIDITY of the folder; 0 for Maildir, which has none.
+    pub uid_validity: u32,
+    /// IMAP UID, or the Maildir file's path below the folder (`new/<name>`).
+    pub uid: String,
+}
+
+/// A message waiting in the source, with its size known before it is downloaded.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    /// Where it is.
+    pub locator: Locator,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Where a message goes once the ledger has committed what happened to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Handled: moved to the processed folder.
+    Processed,
+    /// Could not be handled (unreadable, oversize): moved to the quarantine folder.
+    Quarantine,
+}
+
+/// A place incoming mail is read from.
+pub trait MailboxSource {
+    /// A short description for logs (no secrets).
+    fn describe(&self) -> String;
+
+    /// The messages waiting to be recorded, oldest first.
+    fn waiting(&mut self) -> impl Future<Output = Result<Vec<Waiting>>> + Send;
+
+    /// The raw bytes of one waiting message, without marking it read.
+    fn fetch(&mut self, locator: &Locator) -> impl Future<Output = Result<Vec<u8>>> + Send;
+
+    /// The first `limit` bytes of a message, for recording one too large to fetch whole.
+    fn fetch_head(
+        &mut self,
+        locator: &Locator,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<u8>>> + Send;
+
+    /// Moves a message out of the incoming folder; a message already gone is not an error.
+    fn settle(
+        &mut self,
+        locator: &Locator,
+        disposition: Disposition,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Returns when new mail may have arrived, or after `max_wait` at the latest.
+    fn wait_for_mail(&mut self, max_wait: Duration) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The source chosen by configuration.
+pub enum AnySource {
+    /// A local Maildir.
+    Maildir(MaildirSource),
+}
+
+impl AnySource {
+    /// Builds the source that `mailbox.kind` names.
+    pub fn from_settings(settings: &MailboxSettings) -> Result<Self> {
+        match settings.kind {
+            MailboxKind::Maildir => Ok(Self::Maildir(MaildirSource::open(
+                &settings.path,
+                Duration::from_secs(settings.poll_interval_secs),
+            )?)),
+            MailboxKind::Imap => anyhow::bail!(
+                "mailbox.kind: 'imap' is not available in this build yet; use 'maildir'"
+            ),
+        }
+    }
+}
+
+impl MailboxSource for AnySource {
+    fn describe(&self) -> String {
+        match self {
+            Self::Maildir(m) => m.describe(),
+        }
+    }
+
+    async fn waiting(&mut self) -> Result<Vec<Waiting>> {
+        match self {
+            Self::Maildir(m) => m.waiting().await,
+        }
+    }
+
+    async fn fetch(&mut self, locator: &Locator) -> Result<Vec<u8>> {
+        match self {
+            Self::Maildir(m) => m.fetch(locator).await,
+        }
+    }
+
+    async fn fetch_head(&mut self, locator: &Locator, limit: usize) -> Result<Vec<u8>> {
+        match self {
+            Self::Maildir(m) => m.fetch_head(locator, limit).await,
+        }
+    }
+
+    async fn settle(&mut self, locator: &Locator, disposition: Disposition) -> Result<()> {
+        match self {
+            Self::Maildir(m) => m.settle(locator, disposition).await,
+        }
+    }
+
+    async fn wait_for_mail(&mut self, max_wait: Duration) -> Result<()> {
+        match self {
+            Self::Maildir(m) => m.wait_for_mail(max_wait).await,
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Stage 6, the outbox: outgoing mail as rows, written in the same transaction as the case
+//! change that caused them, each with an idempotency key and a Message-ID derived from it.
+//! The transport stage works the rows; nothing is sent from memory.
+
+pub mod compose;
+pub mod templates;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+pub use compose::{AutoKind, Identity, Thread};
+pub use templates::Renderer;
+
+use crate::db::now;
+use crate::domain::{CaseRef, EmailAddress, Language};
+
+/// Why a mail is sent; stored by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Answer to a beneficiary's mail on a case.
+    Acknowledgement,
+    /// First mail of a case opened by an operator.
+    CaseOpened,
+    /// Answer pointing to another procedure.
+    Redirect,
+    /// To the operators: what was parsed on a case.
+    OperatorUpdate,
+    /// To the operators: a mail the daemon could not place.
+    OperatorForward,
+    /// To the operators: a mail the daemon could not read.
+    OperatorQuarantine,
+    /// To the operators: a mail that could not be delivered.
+    OperatorDeliveryProblem,
+}
+
+impl Purpose {
+    /// The stable name stored in the database; also the template name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Acknowledgement => "acknowledgement",
+            Purpose::CaseOpened => "case_opened",
+            Purpose::Redirect => "redirect",
+            Purpose::OperatorUpdate => "operator_update",
+            Purpose::OperatorForward => "operator_forward",
+            Purpose::OperatorQuarantine => "operator_quarantine",
+            Purpose::OperatorDeliveryProblem => "operator_delivery_problem",
+        }
+    }
+
+    fn auto_kind(self) -> AutoKind {
+        match self {
+            Purpose::Acknowledgement | Purpose::Redirect => AutoKind::Replied,
+            _ => AutoKind::Generated,
+        }
+    }
+}
+
+/// A mail to write into the outbox.
+pub struct Draft {
+    /// Why it is sent; selects the template.
+    pub purpose: Purpose,
+    /// Unique per mail: the same key is never queued twice.
+    pub key: String,
+    /// The case it belongs to.
+    pub case: Option<(i64, CaseRef)>,
+    /// The ledger message that caused it.
+    pub cause_message: Option<i64>,
+    /// Recipients.
+    pub to: Vec<EmailAddress>,
+    /// Template language.
+    pub language: Language,
+    /// Template variables.
+    pub context: serde_json::Value,
+    /// The thread it continues, for replies.
+    pub thread: Option<Thread>,
+    /// A message attached whole.
+    pub attach_message: Option<Vec<u8>>,
+}
+
+/// Builds outbox rows: templates plus the agency's identity.
+pub struct Composer {
+    /// Templates.
+    pub renderer: Renderer,
+    /// Sender identity.
+    pub identity: Identity,
+}
+
+impl Composer {
+    /// Renders `draft` and queues it; `None` when a mail with the same key was already queued.
+    pub async fn enqueue(&self, conn: &mut SqliteConnection, draft: Draft) -> Result<Option<i64>> {
+        let rendered =
+            self.renderer
+                .render(draft.language, draft.purpose.as_str(), &draft.context)?;
+        let subject = match &draft.case {
+            Some((_, reference)) if !rendered.subject.contains(&reference.to_string()) => {
+                format!("{} {}", reference.tag(), rendered.subject)
+            }
+            _ => rendered.subject.clone(),
+        };
+        let message_id = compose::message_id_for(&self.identity, &draft.key);
+        let raw = compose::build(
+            &self.identity,
+            &compose::Letter {
+                to: &draft.to,
+                subject: &subject,
+                body: &rendered.body,
+                message_id: &message_id,
+                thread: draft.thread.as_ref(),
+                auto: draft.purpose.auto_kind(),
+                attach_message: draft.attach_message.as_deref(),
+            },
+        )?;
+        let recipients: Vec<&str> = draft.to.iter().map(EmailAddress::as_str).collect();
+        let stamp = now();
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO outbox (idempotency_key, message_id, case_id, cause_message, purpose,
+                                 envelope_from, recipients, subject, raw, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (idempotency_key) DO NOTHING
+             RETURNING id",
+        )
+        .bind(&draft.key)
+        .bind(&message_id)
+        .bind(draft.case.as_ref().map(|(id, _)| *id))
+        .bind(draft.cause_message)
+        .bind(draft.purpose.as_str())
+        .bind(self.identity.address.as_str())
+        .bind(serde_json::to_string(&recipients)?)
+        .bind(&subject)
+        .bind(&raw)
+        .bind(&stamp)
+        .bind(&stamp)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("queueing a mail")?;
+        match id {
+            Some(id) => {
+                tracing::info!(outbox_id = id, purpose = draft.purpose.as_str(), %subject, "mail queued")
+            }
+            None => tracing::warn!(key = %draft.key, "mail already queued; not queued twice"),
+        }
+        Ok(id)
+    }
+}
+
+/// The case of the mail we sent with one of these Message-IDs.
+pub async fn case_of_message_ids(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> Result<Option<i64>> {
+    for id in ids {
+        let found = sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT case_id FROM outbox WHERE message_id = ? AND case_id IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("looking up a thread in the outbox")?
+        .flatten();
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+/// An outbox row being delivered.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Row id.
+    pub id: i64,
+    /// Why it is sent.
+    pub purpose: String,
+    /// Envelope sender.
+    pub envelope_from: String,
+    /// Envelope recipients.
+    pub recipients: Vec<String>,
+    /// Subject, for logs.
+    pub subject: String,
+    /// Message-ID, without brackets.
+    pub message_id: String,
+    /// The mail's bytes.
+    pub raw: Vec<u8>,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+const OUTGOING_COLUMNS: &str =
+    "id, purpose, envelope_from, recipients, subject, message_id, raw, attempts";
+
+fn outgoing(row: &sqlx::sqlite::SqliteRow) -> Result<Outgoing> {
+    Ok(Outgoing {
+        id: row.get(0),
+        purpose: row.get(1),
+        envelope_from: row.get(2),
+        recipients: serde_json::from_str(row.get::<&str, _>(3)).context("outbox recipients")?,
+        subject: row.get(4),
+        message_id: row.get(5),
+        raw: row.get(6),
+        attempts: row.get(7),
+    })
+}
+
+/// Claims the oldest due row, marking it `attempting` (committed) before anything is sent.
+pub async fn claim_due(pool: &SqlitePool) -> Result<Option<Outgoing>> {
+    let row = sqlx::query(&format!(
+        "UPDATE outbox SET state = 'attempting', attempts = attempts + 1
+         WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+                     ORDER BY next_attempt_at, id LIMIT 1)
+         RETURNING {OUTGOING_COLUMNS}"
+    ))
+    .bind(now())
+    .fetch_optional(pool)
+    .await
+    .context("claiming an outbox row")?;
+    row.as_ref().map(outgoing).transpose()
+}
+
+/// Rows left `attempting` by a process that stopped mid-send.
+pub async fn interrupted(pool: &SqlitePool) -> Result<Vec<Outgoing>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {OUTGOING_COLUMNS} FROM outbox WHERE state = 'attempting' ORDER BY id"
+    ))
+    .fetch_all(pool)
+    .await
+    .context("reading the outbox")?;
+    rows.iter().map(outgoing).collect()
+}
+
+/// Records a delivery.
+pub async fn mark_sent(pool: &SqlitePool, id: i64, server_reply: &str) -> Result<()> {
+    sqlx::query("UPDATE outbox SET state = 'sent', server_reply = ?, sent_at = ?, last_error = NULL WHERE id = ?")
+        .bind(server_reply)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .context("recording a sent mail")?;
+    Ok(())
+}
+
+/// Puts a row back in the queue for another attempt at `next_attempt_at`.
+pub async fn mark_retry(
+    pool: &SqlitePool,
+    id: i64,
+    error: &str,
+    next_attempt_at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?",
+    )
+    .bind(error)
+    .bind(next_attempt_at)
+    .bind(id)
+    .execute(pool)
+    .await
+    .context("recording a retry")?;
+    Ok(())
+}
+
+/// Marks a row given up (`failed`) or of unknown fate (`uncertain`), in the caller's transaction.
+pub async fn mark_final(
+    conn: &mut SqliteConnection,
+    id: i64,
+    state: &str,
+    error: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE outbox SET state = ?, last_error = ? WHERE id = ?")
+        .bind(state)
+        .bind(error)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("recording a failed mail")?;
+    Ok(())
+}
+
+/// The earliest time a pending row is due, if any.
+pub async fn next_due(pool: &SqlitePool) -> Result<Option<String>> {
+    sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+        .fetch_one(pool)
+        .await
+        .context("reading the outbox")
+}
+
+/// A row as shown by `case show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Why it was sent.
+    pub purpose: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Subject.
+    pub subject: String,
+    /// pending, attempting, sent, failed or uncertain.
+    pub state: String,
+    /// When it was queued.
+    pub created_at: String,
+}
+
+/// The mail of one case, oldest first.
+pub async fn of_case(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Summary>> {
+    let rows = sqlx::query(
+        "SELECT purpose, recipients, subject, state, created_at FROM outbox WHERE case_id = ? ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading the outbox")?;
+    rows.iter()
+        .map(|r| {
+            Ok(Summary {
+                purpose: r.get(0),
+                to: serde_json::from_str(r.get::<&str, _>(1))?,
+                subject: r.get(2),
+                state: r.get(3),
+                created_at: r.get(4),
+            })
+        })
+        .collect()
+}
+
+/// How many rows are in each state.
+pub async fn counts(pool: &SqlitePool) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state")
+        .fetch_all(pool)
+        .await
+        .context("counting outbox rows")?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}

@@ -1,0 +1,261 @@
+//! Stage 3a, parse (pure): raw bytes in, an owned [`ParsedMessage`] out, or the reason the
+//! bytes are not a message we can act on.
+
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+
+use crate::domain::EmailAddress;
+
+/// How deep forwarded messages (`message/rfc822` parts) are opened.
+const MAX_NESTING: usize = 4;
+
+/// Why a message could not be parsed; it is quarantined with this reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Not recognisable as an Internet message at all.
+    #[error("not a mail message: no header could be read")]
+    NotAMessage,
+    /// No usable From address, so nobody can be answered.
+    #[error("no usable sender address in From")]
+    NoSender,
+}
+
+/// A message reduced to what the later stages need, owning all its data.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedMessage {
+    /// Message-ID without angle brackets.
+    pub message_id: Option<String>,
+    /// The sender (From).
+    pub from: Option<EmailAddress>,
+    /// The sender's display name.
+    pub from_name: Option<String>,
+    /// Subject, empty when absent.
+    pub subject: String,
+    /// Message-IDs this message replies to (In-Reply-To), without brackets.
+    pub in_reply_to: Vec<String>,
+    /// Message-IDs of the thread (References), without brackets.
+    pub references: Vec<String>,
+    /// Why this message was written by a machine (RFC 3834), if it was.
+    pub automated: Option<String>,
+    /// The readable text: plain text parts, or the text of HTML ones.
+    pub text: String,
+    /// Every attached file, including those of forwarded messages.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// The file name the sender gave, if any (never used as a path).
+    pub name: Option<String>,
+    /// The declared MIME type, lower case, e.g. `application/pkix-cert`.
+    pub content_type: String,
+    /// The decoded bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl ParsedMessage {
+    /// Every Message-ID this message points back to (In-Reply-To first, then References).
+    pub fn thread_ids(&self) -> impl Iterator<Item = &str> {
+        self.in_reply_to
+            .iter()
+            .chain(self.references.iter())
+            .map(String::as_str)
+    }
+}
+
+/// Parses raw message bytes.
+pub fn parse(raw: &[u8]) -> Result<ParsedMessage, ParseError> {
+    let message = MessageParser::default()
+        .parse(raw)
+        .ok_or(ParseError::NotAMessage)?;
+    if message.headers().is_empty() {
+        return Err(ParseError::NotAMessage);
+    }
+    let (from, from_name) = sender(&message).ok_or(ParseError::NoSender)?;
+    let mut parsed = ParsedMessage {
+        message_id: message.message_id().map(clean_id),
+        from: Some(from),
+        from_name,
+        subject: message.subject().unwrap_or_default().trim().to_string(),
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+        automated: automated(&message),
+        ..ParsedMessage::default()
+    };
+    collect_content(&message, &mut parsed, 0);
+    Ok(parsed)
+}
+
+/// Reads just the Message-ID, for the ledger, without parsing bodies.
+pub fn message_id_of(raw: &[u8]) -> Option<String> {
+    MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|m| m.message_id().map(clean_id))
+        .filter(|id| !id.is_empty())
+}
+
+fn clean_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string()
+}
+
+fn ids(value: &HeaderValue) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => vec![clean_id(t)],
+        HeaderValue::TextList(list) => list.iter().map(|t| clean_id(t)).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|id| !id.is_empty())
+    .collect()
+}
+
+fn sender(message: &Message) -> Option<(EmailAddress, Option<String>)> {
+    let addr = message.from().and_then(Address::first)?;
+    let email = addr.address()?.parse().ok()?;
+    let name = addr
+        .name()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    Some((email, name))
+}
+
+/// Why a message was written by a machine, per RFC 3834 and common practice.
+fn automated(message: &Message) -> Option<String> {
+    let header = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if let Some(v) = header("Auto-Submitted").filter(|v| !v.starts_with("no")) {
+        return Some(format!("Auto-Submitted: {v}"));
+    }
+    if let Some(v) = header("Precedence").filter(|v| ["bulk", "list", "junk"].contains(&v.as_str()))
+    {
+        return Some(format!("Precedence: {v}"));
+    }
+    if header("List-Id").is_some() {
+        return Some("mailing list (List-Id)".into());
+    }
+    if message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    }) {
+        return Some("delivery report (multipart/report)".into());
+    }
+    let from = message
+        .from()
+        .and_then(Address::first)
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let local = from.split('@').next().unwrap_or_default();
+    if local == "mailer-daemon" || local == "postmaster" {
+        return Some(format!("sent by {local}"));
+    }
+    None
+}
+
+fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {
+    let texts: Vec<String> = (0..message.text_body_count())
+        .filter_map(|i| message.body_text(i).map(|t| t.into_owned()))
+        .collect();
+    let text = if texts.is_empty() {
+        (0..message.html_body_count())
+            .filter_map(|i| message.body_html(i))
+            .map(|h| html_to_text(&h))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        texts.join("\n")
+    };
+    if !text.trim().is_empty() {
+        if !into.text.is_empty() {
+            into.text.push('\n');
+        }
+        into.text.push_str(&text);
+    }
+    for part in message.attachments() {
+        match &part.body {
+            PartType::Message(inner) if depth < MAX_NESTING => {
+                collect_content(inner, into, depth + 1)
+            }
+            PartType::Message(_) => {}
+            _ => into.attachments.push(Attachment {
+                name: part.attachment_name().map(str::to_string),
+                content_type: part
+                    .content_type()
+                    .map(|ct| {
+                        format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream"))
+                            .to_ascii_lowercase()
+                    })
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+                bytes: part.contents().to_vec(),
+            }),
+        }
+    }
+}
+
+/// Crude but safe HTML to text: tags dropped, block ends become line breaks, entities decoded.
+fn html_to_text(html: &str) -> String {
+    mail_parser::decoders::html::html_to_text(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIMPLE: &[u8] = b"From: Ion Popescu <Ion@ASP.gov.md>\r\n\
+To: servicii@egov.md\r\n\
+Subject: Re: [EGOV-2026-0001] MPass\r\n\
+Message-ID: <abc@asp.gov.md>\r\n\
+In-Reply-To: <x1@egov.md>\r\n\
+References: <x0@egov.md> <x1@egov.md>\r\n\
+\r\n\
+Buna ziua\r\n";
+
+    #[test]
+    fn headers_and_text_are_read() {
+        let p = parse(SIMPLE).unwrap();
+        assert_eq!(p.message_id.as_deref(), Some("abc@asp.gov.md"));
+        assert_eq!(p.from.unwrap().as_str(), "ion@asp.gov.md");
+        assert_eq!(p.from_name.as_deref(), Some("Ion Popescu"));
+        assert_eq!(p.subject, "Re: [EGOV-2026-0001] MPass");
+        assert_eq!(p.in_reply_to, vec!["x1@egov.md"]);
+        assert_eq!(p.references, vec!["x0@egov.md", "x1@egov.md"]);
+        assert!(p.text.contains("Buna ziua"));
+        assert!(p.automated.is_none());
+    }
+
+    #[test]
+    fn a_message_without_sender_is_refused() {
+        let raw = b"To: servicii@egov.md\r\nSubject: x\r\n\r\nbody\r\n";
+        assert_eq!(parse(raw).unwrap_err(), ParseError::NoSender);
+    }
+
+    #[test]
+    fn binary_junk_is_not_a_message() {
+        assert!(parse(&[0u8, 159, 146, 150, 0, 1, 2]).is_err());
+        assert!(parse(b"").is_err());
+    }
+
+    #[test]
+    fn auto_replies_and_bounces_are_marked_automated() {
+        let raw = b"From: a@b.md\r\nAuto-Submitted: auto-replied\r\n\r\nout of office\r\n";
+        assert!(parse(raw).unwrap().automated.is_some());
+        let raw = b"From: MAILER-DAEMON@b.md\r\n\r\nundeliverable\r\n";
+        assert!(parse(raw).unwrap().automated.is_some());
+        let raw = b"From: a@b.md\r\nAuto-Submitted: no\r\n\r\nhi\r\n";
+        assert!(parse(raw).unwrap().automated.is_none());
+    }
+
+    #[test]
+    fn message_id_is_read_from_headers_alone() {
+        assert_eq!(message_id_of(SIMPLE).as_deref(), Some("abc@asp.gov.md"));
+        assert_eq!(message_id_of(b"From: a@b.md\r\n\r\n"), None);
+    }
+}

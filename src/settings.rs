@@ -1,0 +1,450 @@
+//! Configuration: `config/default.toml` (or its embedded copy), then `--config FILE`, then
+//! `EGOV_DESK__SECTION__KEY` environment variables. Every value is checked here, once, and a
+//! bad one stops start-up with a message that names its key.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{bail, Context, Result};
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::domain::{EmailAddress, Language};
+
+/// The default configuration, compiled in so the binary runs even without the repository.
+pub const EMBEDDED_DEFAULT: &str = include_str!("../config/default.toml");
+
+/// Where the on-disk default lives, relative to the working directory.
+pub const DEFAULT_PATH: &str = "config/default.toml";
+
+/// The whole, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where incoming mail is read.
+    pub mailbox: MailboxSettings,
+    /// How outgoing mail leaves.
+    pub outbound: OutboundSettings,
+    /// Who the agency is and who its operators are.
+    pub agency: AgencySettings,
+    /// Where state is kept.
+    pub database: DatabaseSettings,
+    /// Procedure data and templates.
+    pub workflow: WorkflowSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// Which kind of mailbox to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxKind {
+    /// A local Maildir.
+    Maildir,
+    /// An IMAP server.
+    Imap,
+}
+
+/// Which way outgoing mail leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboundKind {
+    /// `.eml` files written into a directory.
+    Directory,
+    /// An SMTP server.
+    Smtp,
+}
+
+/// Transport security for IMAP and SMTP connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain text; only for loopback tests.
+    None,
+    /// Plain connection upgraded with STARTTLS.
+    StartTls,
+    /// TLS from the first byte.
+    Tls,
+}
+
+/// Where incoming mail is read.
+#[derive(Debug, Clone)]
+pub struct MailboxSettings {
+    /// Maildir or IMAP.
+    pub kind: MailboxKind,
+    /// Maildir root.
+    pub path: PathBuf,
+    /// IMAP host.
+    pub host: String,
+    /// IMAP port.
+    pub port: u16,
+    /// IMAP transport security.
+    pub tls: TlsMode,
+    /// IMAP login.
+    pub username: String,
+    /// IMAP password (never logged).
+    pub password: SecretString,
+    /// Folder new mail arrives in.
+    pub folder: String,
+    /// Folder handled mail is moved to.
+    pub processed_folder: String,
+    /// Folder mail that could not be handled is moved to.
+    pub quarantine_folder: String,
+    /// How often to look for mail where the source cannot push.
+    pub poll_interval_secs: u64,
+    /// Larger messages are quarantined unread.
+    pub max_message_bytes: u64,
+}
+
+/// How outgoing mail leaves.
+#[derive(Debug, Clone)]
+pub struct OutboundSettings {
+    /// Directory or SMTP.
+    pub kind: OutboundKind,
+    /// Directory for `.eml` files.
+    pub path: PathBuf,
+    /// SMTP host.
+    pub host: String,
+    /// SMTP port.
+    pub port: u16,
+    /// SMTP transport security.
+    pub tls: TlsMode,
+    /// SMTP login; empty means no authentication.
+    pub username: String,
+    /// SMTP password (never logged).
+    pub password: SecretString,
+    /// Attempts before a temporarily failing message is given up and reported.
+    pub max_attempts: u32,
+    /// First retry delay in seconds.
+    pub retry_base_secs: u64,
+}
+
+/// Who the agency is.
+#[derive(Debug, Clone)]
+pub struct AgencySettings {
+    /// The mailbox's own address.
+    pub address: EmailAddress,
+    /// Display name on outgoing mail.
+    pub name: String,
+    /// Operator addresses.
+    pub operators: Vec<EmailAddress>,
+    /// Language of mail to operators.
+    pub operator_language: Language,
+    /// Language when a beneficiary's cannot be told.
+    pub default_language: Language,
+}
+
+/// Where state is kept.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// An sqlx SQLite URL, e.g. `sqlite://data/egov-desk.db`.
+    pub url: String,
+}
+
+/// Procedure data and templates.
+#[derive(Debug, Clone)]
+pub struct WorkflowSettings {
+    /// Per-service requirements table.
+    pub services: PathBuf,
+    /// Template root.
+    pub templates: PathBuf,
+}
+
+/// Logging.
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    /// A tracing filter such as `info` or `egov_desk=debug`.
+    pub level: String,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    mailbox: RawMailbox,
+    outbound: RawOutbound,
+    agency: RawAgency,
+    database: RawDatabase,
+    workflow: RawWorkflow,
+    log: RawLog,
+}
+
+#[derive(Deserialize)]
+struct RawMailbox {
+    kind: String,
+    path: String,
+    host: String,
+    port: i64,
+    tls: String,
+    username: String,
+    password: SecretString,
+    folder: String,
+    processed_folder: String,
+    quarantine_folder: String,
+    poll_interval_secs: i64,
+    max_message_bytes: i64,
+}
+
+#[derive(Deserialize)]
+struct RawOutbound {
+    kind: String,
+    path: String,
+    host: String,
+    port: i64,
+    tls: String,
+    username: String,
+    password: SecretString,
+    max_attempts: i64,
+    retry_base_secs: i64,
+}
+
+#[derive(Deserialize)]
+struct RawAgency {
+    address: String,
+    name: String,
+    operators: Vec<String>,
+    operator_language: String,
+    default_language: String,
+}
+
+#[derive(Deserialize)]
+struct RawDatabase {
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct RawWorkflow {
+    services: String,
+    templates: String,
+}
+
+#[derive(Deserialize)]
+struct RawLog {
+    level: String,
+}
+
+impl Settings {
+    /// Loads and validates the configuration; `overlay` is the `--config` file, if any.
+    pub fn load(overlay: Option<&Path>) -> Result<Self> {
+        let mut builder = Config::builder();
+        builder = if Path::new(DEFAULT_PATH).is_file() {
+            builder.add_source(File::new(DEFAULT_PATH, FileFormat::Toml))
+        } else {
+            builder.add_source(File::from_str(EMBEDDED_DEFAULT, FileFormat::Toml))
+        };
+        if let Some(path) = overlay {
+            if !path.is_file() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        builder = builder.add_source(
+            Environment::with_prefix("EGOV_DESK")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("agency.operators"),
+        );
+        let raw: Raw = builder
+            .build()
+            .context("reading the configuration")?
+            .try_deserialize()
+            .context("reading the configuration")?;
+        Self::validate(raw)
+    }
+
+    fn validate(raw: Raw) -> Result<Self> {
+        let m = raw.mailbox;
+        let mailbox = MailboxSettings {
+            kind: pick(
+                "mailbox.kind",
+                &m.kind,
+                &[
+                    ("maildir", MailboxKind::Maildir),
+                    ("imap", MailboxKind::Imap),
+                ],
+            )?,
+            path: non_empty_path("mailbox.path", &m.path)?,
+            host: m.host.trim().to_string(),
+            port: port("mailbox.port", m.port)?,
+            tls: tls("mailbox.tls", &m.tls)?,
+            username: m.username,
+            password: m.password,
+            folder: non_empty("mailbox.folder", &m.folder)?,
+            processed_folder: non_empty("mailbox.processed_folder", &m.processed_folder)?,
+            quarantine_folder: non_empty("mailbox.quarantine_folder", &m.quarantine_folder)?,
+            poll_interval_secs: positive("mailbox.poll_interval_secs", m.poll_interval_secs)?,
+            max_message_bytes: positive("mailbox.max_message_bytes", m.max_message_bytes)?,
+        };
+        if mailbox.kind == MailboxKind::Imap {
+            non_empty("mailbox.host", &mailbox.host)?;
+            non_empty("mailbox.username", &mailbox.username)?;
+        }
+        let o = raw.outbound;
+        let outbound = OutboundSettings {
+            kind: pick(
+                "outbound.kind",
+                &o.kind,
+                &[
+                    ("directory", OutboundKind::Directory),
+                    ("smtp", OutboundKind::Smtp),
+                ],
+            )?,
+            path: non_empty_path("outbound.path", &o.path)?,
+            host: o.host.trim().to_string(),
+            port: port("outbound.port", o.port)?,
+            tls: tls("outbound.tls", &o.tls)?,
+            username: o.username,
+            password: o.password,
+            max_attempts: u32::try_from(positive("outbound.max_attempts", o.max_attempts)?)
+                .context("outbound.max_attempts: too large")?,
+            retry_base_secs: positive("outbound.retry_base_secs", o.retry_base_secs)?,
+        };
+        if outbound.kind == OutboundKind::Smtp {
+            non_empty("outbound.host", &outbound.host)?;
+            if !outbound.username.is_empty() && outbound.password.expose_secret().is_empty() {
+                bail!("outbound.password: a username is set but the password is empty");
+            }
+        }
+        let a = raw.agency;
+        let operators = a
+            .operators
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .enumerate()
+            .map(|(i, s)| parse(&format!("agency.operators[{i}]"), s))
+            .collect::<Result<Vec<EmailAddress>>>()?;
+        if operators.is_empty() {
+            bail!("agency.operators: at least one operator address is needed");
+        }
+        let agency = AgencySettings {
+            address: parse("agency.address", &a.address)?,
+            name: non_empty("agency.name", &a.name)?,
+            operators,
+            operator_language: parse("agency.operator_language", &a.operator_language)?,
+            default_language: parse("agency.default_language", &a.default_language)?,
+        };
+        let url = non_empty("database.url", &raw.database.url)?;
+        if !url.starts_with("sqlite:") {
+            bail!("database.url: '{url}' is not a SQLite URL (expected sqlite://PATH)");
+        }
+        Ok(Settings {
+            mailbox,
+            outbound,
+            agency,
+            database: DatabaseSettings { url },
+            workflow: WorkflowSettings {
+                services: non_empty_path("workflow.services", &raw.workflow.services)?,
+                templates: non_empty_path("workflow.templates", &raw.workflow.templates)?,
+            },
+            log: LogSettings {
+                level: non_empty("log.level", &raw.log.level)?,
+            },
+        })
+    }
+}
+
+fn pick<T: Copy>(key: &str, value: &str, choices: &[(&str, T)]) -> Result<T> {
+    let wanted = value.trim().to_ascii_lowercase();
+    choices
+        .iter()
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, v)| *v)
+        .with_context(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            format!("{key}: '{value}' is not one of {}", names.join(", "))
+        })
+}
+
+fn tls(key: &str, value: &str) -> Result<TlsMode> {
+    pick(
+        key,
+        value,
+        &[
+            ("none", TlsMode::None),
+            ("starttls", TlsMode::StartTls),
+            ("tls", TlsMode::Tls),
+        ],
+    )
+}
+
+fn parse<T: FromStr<Err = anyhow::Error>>(key: &str, value: &str) -> Result<T> {
+    value.parse().with_context(|| format!("{key}: bad value"))
+}
+
+fn non_empty(key: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        bail!("{key}: must not be empty");
+    }
+    Ok(v.to_string())
+}
+
+fn non_empty_path(key: &str, value: &str) -> Result<PathBuf> {
+    non_empty(key, value).map(PathBuf::from)
+}
+
+fn port(key: &str, value: i64) -> Result<u16> {
+    match u16::try_from(value) {
+        Ok(p) if p > 0 => Ok(p),
+        _ => bail!("{key}: {value} is not a port number (1-65535)"),
+    }
+}
+
+fn positive(key: &str, value: i64) -> Result<u64> {
+    match u64::try_from(value) {
+        Ok(v) if v > 0 => Ok(v),
+        _ => bail!("{key}: {value} must be a positive number"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw_default() -> Raw {
+        Config::builder()
+            .add_source(File::from_str(EMBEDDED_DEFAULT, FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_embedded_default_is_valid_and_local() {
+        let s = Settings::validate(raw_default()).unwrap();
+        assert_eq!(s.mailbox.kind, MailboxKind::Maildir);
+        assert_eq!(s.outbound.kind, OutboundKind::Directory);
+        assert_eq!(s.agency.address.as_str(), "servicii@egov.md");
+        assert!(s.database.url.starts_with("sqlite:"));
+    }
+
+    #[test]
+    fn a_bad_kind_names_its_key() {
+        let mut raw = raw_default();
+        raw.mailbox.kind = "pop3".into();
+        let err = format!("{:#}", Settings::validate(raw).unwrap_err());
+        assert!(err.contains("mailbox.kind"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_operator_address_names_its_key() {
+        let mut raw = raw_default();
+        raw.agency.operators = vec!["ops@egov.md".into(), "not-an-address".into()];
+        let err = format!("{:#}", Settings::validate(raw).unwrap_err());
+        assert!(err.contains("agency.operators[1]"), "{err}");
+    }
+
+    #[test]
+    fn imap_without_a_host_is_refused() {
+        let mut raw = raw_default();
+        raw.mailbox.kind = "imap".into();
+        let err = format!("{:#}", Settings::validate(raw).unwrap_err());
+        assert!(err.contains("mailbox.host"), "{err}");
+    }
+
+    #[test]
+    fn passwords_do_not_show_in_debug_output() {
+        let mut raw = raw_default();
+        raw.mailbox.password = SecretString::from("hunter2-secret");
+        let s = Settings::validate(raw).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2-secret"));
+    }
+}

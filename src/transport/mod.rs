@@ -1,0 +1,249 @@
+//! Stage 7, the transport: works the outbox one row at a time. A row is marked `attempting`
+//! (committed) before the send starts; each send ends `Sent`, `Retry` or `Failed`; a row a
+//! crash left `attempting` is never blindly sent again.
+
+mod directory;
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use rand::Rng;
+use serde_json::json;
+use sqlx::SqlitePool;
+
+pub use directory::DirectoryTransport;
+
+use crate::db::begin_write;
+use crate::outbox::{self, Composer, Draft, Outgoing, Purpose};
+use crate::settings::{OutboundKind, Settings};
+
+/// How one send ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Accepted; the server's (or writer's) reply is kept.
+    Sent(String),
+    /// A temporary failure: try again later.
+    Retry(String),
+    /// A permanent failure: do not try again.
+    Failed(String),
+}
+
+/// A way of handing mail on.
+pub trait Transport {
+    /// A short description for logs (no secrets).
+    fn describe(&self) -> String;
+
+    /// Sends one mail.
+    fn send(&self, mail: &Outgoing) -> impl Future<Output = SendOutcome> + Send;
+
+    /// For a row a crash left mid-send: `Some(true)` if it provably went out, `Some(false)`
+    /// if it provably did not (safe to send again), `None` if that cannot be known.
+    fn was_delivered(&self, mail: &Outgoing) -> impl Future<Output = Option<bool>> + Send;
+}
+
+/// The transport chosen by configuration.
+pub enum AnyTransport {
+    /// `.eml` files in a folder.
+    Directory(DirectoryTransport),
+}
+
+impl AnyTransport {
+    /// Builds the transport that `outbound.kind` names.
+    pub fn from_settings(settings: &Settings) -> Result<Self> {
+        match settings.outbound.kind {
+            OutboundKind::Directory => Ok(Self::Directory(DirectoryTransport::open(
+                &settings.outbound.path,
+            )?)),
+            OutboundKind::Smtp => anyhow::bail!(
+                "outbound.kind: 'smtp' is not available in this build yet; use 'directory'"
+            ),
+        }
+    }
+}
+
+impl Transport for AnyTransport {
+    fn describe(&self) -> String {
+        match self {
+            Self::Directory(d) => d.describe(),
+        }
+    }
+
+    async fn send(&self, mail: &Outgoing) -> SendOutcome {
+        match self {
+            Self::Directory(d) => d.send(mail).await,
+        }
+    }
+
+    async fn was_delivered(&self, mail: &Outgoing) -> Option<bool> {
+        match self {
+            Self::Directory(d) => d.was_delivered(mail).await,
+        }
+    }
+}
+
+/// Delivery policy from configuration.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts before giving up.
+    pub max_attempts: u32,
+    /// First delay.
+    pub base: Duration,
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempts + 1`: doubling, capped at six hours, with ±25% jitter
+    /// so a backlog does not retry in lockstep.
+    pub fn delay(&self, attempts: i64) -> Duration {
+        let exp = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+        let base = self.base.saturating_mul(2u32.saturating_pow(exp));
+        let capped = base.min(Duration::from_secs(6 * 3600));
+        let jitter = rand::thread_rng().gen_range(0.75..1.25);
+        capped.mul_f64(jitter)
+    }
+}
+
+/// Settles rows a previous process left mid-send: delivered ones are marked sent, provably
+/// unsent ones go back to the queue, and the rest are marked `uncertain` and reported.
+pub async fn recover_interrupted(
+    pool: &SqlitePool,
+    transport: &impl Transport,
+    composer: &Composer,
+    settings: &Settings,
+) -> Result<()> {
+    for mail in outbox::interrupted(pool).await? {
+        match transport.was_delivered(&mail).await {
+            Some(true) => {
+                tracing::info!(outbox_id = mail.id, "interrupted send had completed");
+                outbox::mark_sent(pool, mail.id, "delivered before an interruption").await?;
+            }
+            Some(false) => {
+                tracing::info!(
+                    outbox_id = mail.id,
+                    "interrupted send had not started; queued again"
+                );
+                outbox::mark_retry(pool, mail.id, "interrupted", &crate::db::now()).await?;
+            }
+            None => {
+                tracing::error!(outbox_id = mail.id, subject = %mail.subject,
+                    "a send was interrupted and may or may not have gone out; not resent, operators told");
+                give_up(
+                    pool,
+                    composer,
+                    settings,
+                    &mail,
+                    "uncertain",
+                    "interrupted mid-send; it may or may not have been delivered",
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends every row that is due now; returns how many were sent.
+pub async fn deliver_due(
+    pool: &SqlitePool,
+    transport: &impl Transport,
+    composer: &Composer,
+    settings: &Settings,
+) -> Result<usize> {
+    let policy = RetryPolicy {
+        max_attempts: settings.outbound.max_attempts,
+        base: Duration::from_secs(settings.outbound.retry_base_secs),
+    };
+    let mut sent = 0;
+    while let Some(mail) = outbox::claim_due(pool).await? {
+        match transport.send(&mail).await {
+            SendOutcome::Sent(reply) => {
+                tracing::info!(outbox_id = mail.id, purpose = %mail.purpose, subject = %mail.subject,
+                    to = %mail.recipients.join(","), %reply, "mail sent");
+                outbox::mark_sent(pool, mail.id, &reply).await?;
+                sent += 1;
+            }
+            SendOutcome::Retry(error) if mail.attempts < i64::from(policy.max_attempts) => {
+                let delay = policy.delay(mail.attempts);
+                let at =
+                    (chrono::Utc::now() + delay).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                tracing::warn!(outbox_id = mail.id, attempts = mail.attempts, %error, retry_at = %at, "send failed for now; will retry");
+                outbox::mark_retry(pool, mail.id, &error, &at).await?;
+            }
+            SendOutcome::Retry(error) => {
+                tracing::error!(outbox_id = mail.id, attempts = mail.attempts, %error, "send kept failing; given up");
+                give_up(
+                    pool,
+                    composer,
+                    settings,
+                    &mail,
+                    "failed",
+                    &format!("gave up after {} attempts: {error}", mail.attempts),
+                )
+                .await?;
+            }
+            SendOutcome::Failed(error) => {
+                tracing::error!(outbox_id = mail.id, %error, "send refused; not retried");
+                give_up(pool, composer, settings, &mail, "failed", &error).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Marks a row failed or uncertain and, in the same transaction, tells the operators —
+/// unless the row was itself such a notice, which would only loop.
+async fn give_up(
+    pool: &SqlitePool,
+    composer: &Composer,
+    settings: &Settings,
+    mail: &Outgoing,
+    state: &str,
+    error: &str,
+) -> Result<()> {
+    let mut tx = begin_write(pool).await?;
+    outbox::mark_final(&mut tx, mail.id, state, error).await?;
+    if mail.purpose != Purpose::OperatorDeliveryProblem.as_str() {
+        composer
+            .enqueue(
+                &mut tx,
+                Draft {
+                    purpose: Purpose::OperatorDeliveryProblem,
+                    key: format!("delivery-problem:{}", mail.id),
+                    case: None,
+                    cause_message: None,
+                    to: settings.agency.operators.clone(),
+                    language: settings.agency.operator_language,
+                    context: json!({
+                        "state": state,
+                        "error": error,
+                        "subject": mail.subject,
+                        "recipients": mail.recipients,
+                        "message_id": mail.message_id,
+                        "attempts": mail.attempts,
+                    }),
+                    thread: None,
+                    attach_message: None,
+                },
+            )
+            .await?;
+    }
+    tx.commit().await.context("recording a failed mail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_with_jitter_and_are_capped() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_secs(30),
+        };
+        let first = p.delay(1).as_secs_f64();
+        assert!((22.0..=38.0).contains(&first), "{first}");
+        let third = p.delay(3).as_secs_f64();
+        assert!((90.0..=150.0).contains(&third), "{third}");
+        assert!(p.delay(40) <= Duration::from_secs(6 * 3600 * 5 / 4));
+    }
+}

@@ -1,0 +1,261 @@
+//! The `cases` and `case_items` tables: opening cases, filing items, moving steps.
+
+use anyhow::{Context, Result};
+use chrono::Datelike;
+use serde::Serialize;
+use sqlx::{Row, SqliteConnection};
+
+use super::requirements::ItemKind;
+use super::step::Step;
+use crate::db::now;
+use crate::domain::{CaseRef, EmailAddress, Language, Service};
+
+/// A case as stored.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Row id.
+    pub id: i64,
+    /// Reference shown to people.
+    pub reference: CaseRef,
+    /// Platform.
+    pub service: Service,
+    /// Institution's name.
+    pub institution: String,
+    /// The beneficiary's contact address.
+    pub contact: EmailAddress,
+    /// The information system's name, once known.
+    pub system_name: Option<String>,
+    /// The language replies are written in.
+    pub language: Language,
+    /// Where it stands.
+    pub step: Step,
+    /// When it was opened.
+    pub opened_at: String,
+    /// When it last changed.
+    pub updated_at: String,
+}
+
+/// How far an item has been checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Read from mail, not yet checked by an operator.
+    Parsed,
+    /// Confirmed by an operator.
+    Confirmed,
+    /// Rejected by an operator.
+    Rejected,
+}
+
+/// An item filed on a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// What it is.
+    pub kind: ItemKind,
+    /// Its value (a certificate's serial in hex, an address, a name).
+    pub value: String,
+    /// How far it has been checked.
+    pub status: ItemStatus,
+    /// Details (certificate subject and validity, address class...).
+    pub detail: serde_json::Value,
+    /// When it was filed.
+    pub created_at: String,
+}
+
+/// What is needed to open a case.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// Platform.
+    pub service: Service,
+    /// Institution's name.
+    pub institution: String,
+    /// Contact address.
+    pub contact: EmailAddress,
+    /// System name, if known.
+    pub system_name: Option<String>,
+    /// Reply language.
+    pub language: Language,
+}
+
+const CASE_COLUMNS: &str =
+    "id, reference, service, institution, contact, system_name, language, step, opened_at, updated_at";
+
+fn case_of(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
+    Ok(Case {
+        id: row.get(0),
+        reference: row.get::<&str, _>(1).parse()?,
+        service: row.get::<&str, _>(2).parse()?,
+        institution: row.get(3),
+        contact: row.get::<&str, _>(4).parse()?,
+        system_name: row.get(5),
+        language: row.get::<&str, _>(6).parse()?,
+        step: row.get::<&str, _>(7).parse()?,
+        opened_at: row.get(8),
+        updated_at: row.get(9),
+    })
+}
+
+/// Opens a case with the next reference of the current year.
+pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
+    let year = chrono::Utc::now().year();
+    let sequence: i64 = sqlx::query_scalar(
+        "INSERT INTO case_sequences (year, last) VALUES (?, 1)
+         ON CONFLICT (year) DO UPDATE SET last = last + 1
+         RETURNING last",
+    )
+    .bind(year)
+    .fetch_one(&mut *conn)
+    .await
+    .context("allocating a case reference")?;
+    let reference = CaseRef::new(
+        u16::try_from(year).context("year out of range")?,
+        u32::try_from(sequence).context("case sequence out of range")?,
+    );
+    let stamp = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (reference, service, institution, contact, system_name, language, step,
+                            opened_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(reference.to_string())
+    .bind(new.service.key())
+    .bind(&new.institution)
+    .bind(new.contact.as_str())
+    .bind(&new.system_name)
+    .bind(new.language.code())
+    .bind(Step::INITIAL.as_str())
+    .bind(&stamp)
+    .bind(&stamp)
+    .fetch_one(&mut *conn)
+    .await
+    .context("opening a case")?;
+    by_id(conn, id).await
+}
+
+/// The case with row id `id`.
+pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Case> {
+    let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .with_context(|| format!("reading case {id}"))?;
+    case_of(&row)
+}
+
+/// The case with this reference, if any.
+pub async fn by_reference(
+    conn: &mut SqliteConnection,
+    reference: &CaseRef,
+) -> Result<Option<Case>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE reference = ?"
+    ))
+    .bind(reference.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up a case reference")?;
+    row.as_ref().map(case_of).transpose()
+}
+
+/// Every case whose contact is `contact`, newest first.
+pub async fn by_contact(conn: &mut SqliteConnection, contact: &EmailAddress) -> Result<Vec<Case>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE contact = ? ORDER BY id DESC"
+    ))
+    .bind(contact.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .context("looking up a sender's cases")?;
+    rows.iter().map(case_of).collect()
+}
+
+/// Every case, oldest first.
+pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
+    let rows = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases ORDER BY id"))
+        .fetch_all(&mut *conn)
+        .await
+        .context("listing cases")?;
+    rows.iter().map(case_of).collect()
+}
+
+/// Files an item; returns false when the case already had it.
+pub async fn file_item(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    kind: ItemKind,
+    value: &str,
+    detail: &serde_json::Value,
+    message: Option<i64>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO case_items (case_id, kind, value, detail, message_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (case_id, kind, value) DO NOTHING",
+    )
+    .bind(case_id)
+    .bind(kind.as_str())
+    .bind(value)
+    .bind(detail.to_string())
+    .bind(message)
+    .bind(now())
+    .execute(&mut *conn)
+    .await
+    .context("filing an item")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The items of a case, in filing order.
+pub async fn items(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Item>> {
+    let rows = sqlx::query(
+        "SELECT kind, value, status, detail, created_at FROM case_items WHERE case_id = ? ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading a case's items")?;
+    rows.iter()
+        .map(|r| {
+            Ok(Item {
+                kind: ItemKind::from_db(r.get(0))?,
+                value: r.get(1),
+                status: match r.get::<&str, _>(2) {
+                    "confirmed" => ItemStatus::Confirmed,
+                    "rejected" => ItemStatus::Rejected,
+                    _ => ItemStatus::Parsed,
+                },
+                detail: serde_json::from_str(r.get(3)).unwrap_or_default(),
+                created_at: r.get(4),
+            })
+        })
+        .collect()
+}
+
+/// Moves a case to `step` (the caller has checked the transition).
+pub async fn set_step(conn: &mut SqliteConnection, case_id: i64, step: Step) -> Result<()> {
+    sqlx::query("UPDATE cases SET step = ?, updated_at = ? WHERE id = ?")
+        .bind(step.as_str())
+        .bind(now())
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await
+        .context("moving a case")?;
+    Ok(())
+}
+
+/// Records the system name on the case when it had none.
+pub async fn set_system_name_if_missing(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    name: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE cases SET system_name = ?, updated_at = ? WHERE id = ? AND system_name IS NULL",
+    )
+    .bind(name)
+    .bind(now())
+    .bind(case_id)
+    .execute(&mut *conn)
+    .await
+    .context("recording the system name")?;
+    Ok(())
+}

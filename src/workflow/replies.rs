@@ -1,0 +1,440 @@
+//! The mail each outcome produces, and the variables its template sees.
+
+use serde_json::{json, Value};
+
+use super::cases::{Case, Item};
+use super::requirements::{ItemKind, Missing};
+use super::{Filing, Workflow};
+use crate::domain::{Redirect, ServiceMention};
+use crate::extract::Extraction;
+use crate::ledger::LedgerMessage;
+use crate::matching::{Facts, Unmatched};
+use crate::outbox::{Draft, Purpose, Thread};
+use crate::parse::ParsedMessage;
+
+/// Longest excerpt of a beneficiary's text shown to the operators.
+const EXCERPT_CHARS: usize = 1500;
+
+/// The items a message carries, as (kind, value, detail) ready to file.
+pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
+    let mut out = Vec::new();
+    for c in &ex.certificates {
+        out.push((
+            ItemKind::Certificate,
+            c.serial.to_string(),
+            json!({
+                "subject": c.subject,
+                "issuer": c.issuer,
+                "not_before": c.not_before.to_rfc3339(),
+                "not_after": c.not_after.to_rfc3339(),
+                "sha256": c.sha256,
+                "file": c.file_name,
+            }),
+        ));
+    }
+    for s in &ex.serials {
+        out.push((ItemKind::SerialNumber, s.to_string(), json!({})));
+    }
+    if let Some(name) = &ex.system_name {
+        out.push((ItemKind::SystemName, name.clone(), json!({})));
+    }
+    for ip in &ex.public_ips {
+        out.push((
+            ItemKind::PublicIp,
+            ip.addr.to_string(),
+            json!({ "class": ip.class.name() }),
+        ));
+    }
+    for url in &ex.urls {
+        out.push((
+            ItemKind::Url,
+            url.clone(),
+            json!({ "https": url.to_ascii_lowercase().starts_with("https://") }),
+        ));
+    }
+    out
+}
+
+fn case_view(case: &Case) -> Value {
+    json!({
+        "reference": case.reference.to_string(),
+        "service": case.service.display_name(),
+        "institution": case.institution,
+        "contact": case.contact.as_str(),
+        "system_name": case.system_name,
+        "step": case.step.as_str(),
+        "waiting_on": case.step.waiting_on().as_str(),
+    })
+}
+
+fn items_view(items: &[Item]) -> Value {
+    json!(items
+        .iter()
+        .map(|i| json!({
+            "kind": i.kind.as_str(),
+            "value": i.value,
+            "status": i.status,
+            "detail": i.detail,
+        }))
+        .collect::<Vec<_>>())
+}
+
+fn missing_view(missing: &[Missing]) -> Value {
+    json!(missing)
+}
+
+fn thread_of(parsed: &ParsedMessage) -> Option<Thread> {
+    parsed.message_id.as_ref().map(|id| Thread {
+        in_reply_to: id.clone(),
+        references: parsed.references.clone(),
+    })
+}
+
+/// The subject without the "Re:"/"Fwd:" prefixes piled up by mail clients.
+fn clean_subject(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let lower = s.to_lowercase();
+        let prefix = ["re:", "fw:", "fwd:", "aw:", "tr:", "ответ:", "пересл:"]
+            .iter()
+            .find(|p| lower.starts_with(*p));
+        match prefix {
+            Some(p) => s = s[p.len()..].trim_start(),
+            None => return s.to_string(),
+        }
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    let body = crate::extract::new_text_of(text);
+    let mut out: String = body.chars().take(EXCERPT_CHARS).collect();
+    if body.chars().count() > EXCERPT_CHARS {
+        out.push_str(" […]");
+    }
+    out
+}
+
+fn reply_language(wf: &Workflow, ex: &Extraction, case: Option<&Case>) -> crate::domain::Language {
+    ex.language
+        .or(case.map(|c| c.language))
+        .unwrap_or(wf.settings.agency.default_language)
+}
+
+/// The beneficiary's answer: what was filed, what is wrong, what is still missing.
+pub(super) fn acknowledgement(
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    filing: &Filing,
+) -> Draft {
+    let rules = wf.requirements.of(filing.case.service);
+    Draft {
+        purpose: Purpose::Acknowledgement,
+        key: format!("ack:{}", message.id),
+        case: Some((filing.case.id, filing.case.reference.clone())),
+        cause_message: Some(message.id),
+        to: parsed.from.iter().cloned().collect(),
+        language: reply_language(wf, ex, Some(&filing.case)),
+        context: json!({
+            "case": case_view(&filing.case),
+            "new_case": filing.new_case,
+            "new_items": items_view(&filing.new_items),
+            "items": items_view(&filing.items),
+            "missing": missing_view(&filing.missing),
+            "also_needed": rules.also_needed,
+            "complete": filing.missing.is_empty(),
+            "problems": ex.problems,
+            "private_key": ex.has_private_key(),
+            "original_subject": clean_subject(&parsed.subject),
+        }),
+        thread: thread_of(parsed),
+        attach_message: None,
+    }
+}
+
+/// The operators' copy of a case update: everything parsed, for them to check.
+pub(super) fn operator_update(
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    filing: &Filing,
+    matched_by: &str,
+) -> Draft {
+    Draft {
+        purpose: Purpose::OperatorUpdate,
+        key: format!("ops-update:{}", message.id),
+        case: Some((filing.case.id, filing.case.reference.clone())),
+        cause_message: Some(message.id),
+        to: wf.settings.agency.operators.clone(),
+        language: wf.settings.agency.operator_language,
+        context: json!({
+            "case": case_view(&filing.case),
+            "new_case": filing.new_case,
+            "matched_by": matched_by,
+            "sender": parsed.from.as_ref().map(|a| a.as_str()),
+            "subject": parsed.subject,
+            "new_items": items_view(&filing.new_items),
+            "items": items_view(&filing.items),
+            "missing": missing_view(&filing.missing),
+            "problems": ex.problems,
+            "private_key": ex.has_private_key(),
+            "excerpt": excerpt(&parsed.text),
+        }),
+        thread: None,
+        attach_message: None,
+    }
+}
+
+/// The polite redirect for platforms with their own procedure.
+pub(super) fn redirect(
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    target: Redirect,
+) -> Draft {
+    Draft {
+        purpose: Purpose::Redirect,
+        key: format!("redirect:{}", message.id),
+        case: None,
+        cause_message: Some(message.id),
+        to: parsed.from.iter().cloned().collect(),
+        language: reply_language(wf, ex, None),
+        context: json!({
+            "platform": target.key(),
+            "platform_name": target.display_name(),
+            "contact": target.contact(),
+            "original_subject": clean_subject(&parsed.subject),
+        }),
+        thread: thread_of(parsed),
+        attach_message: None,
+    }
+}
+
+/// The warning a sender gets at once when they mailed a private key outside any case.
+pub(super) fn private_key_warning(
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+) -> Draft {
+    Draft {
+        purpose: Purpose::Acknowledgement,
+        key: format!("key-warning:{}", message.id),
+        case: None,
+        cause_message: Some(message.id),
+        to: parsed.from.iter().cloned().collect(),
+        language: reply_language(wf, ex, None),
+        context: json!({
+            "case": Value::Null,
+            "new_case": false,
+            "new_items": [],
+            "items": [],
+            "missing": [],
+            "also_needed": [],
+            "complete": false,
+            "problems": ex.problems,
+            "private_key": true,
+            "original_subject": clean_subject(&parsed.subject),
+        }),
+        thread: thread_of(parsed),
+        attach_message: None,
+    }
+}
+
+/// A mail the daemon could not place, forwarded whole to the operators with a summary.
+pub(super) fn operator_forward(
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    why: &Unmatched,
+    facts: &Facts,
+) -> (Draft, String) {
+    let (reason, detail) = match why {
+        Unmatched::UnknownReference(r) => ("unknown_reference", r.to_string()),
+        Unmatched::ClosedCase(_) => ("closed_case", String::new()),
+        Unmatched::Ambiguous => ("ambiguous", facts.by_sender.len().to_string()),
+        Unmatched::NoService => ("no_service", String::new()),
+        Unmatched::SeveralServices => ("several_services", String::new()),
+        Unmatched::Automated(why) => ("automated", why.clone()),
+    };
+    let services: Vec<String> = ex
+        .services
+        .iter()
+        .map(|m| match m {
+            ServiceMention::Service(s) => s.display_name().to_string(),
+            ServiceMention::Redirect(r) => r.display_name().to_string(),
+        })
+        .collect();
+    let found: Vec<Value> = materials(ex)
+        .into_iter()
+        .map(|(kind, value, _)| json!({ "kind": kind.as_str(), "value": value }))
+        .collect();
+    let draft = Draft {
+        purpose: Purpose::OperatorForward,
+        key: format!("forward:{}", message.id),
+        case: None,
+        cause_message: Some(message.id),
+        to: wf.settings.agency.operators.clone(),
+        language: wf.settings.agency.operator_language,
+        context: json!({
+            "reason": reason,
+            "detail": detail,
+            "sender": parsed.from.as_ref().map(|a| a.as_str()),
+            "subject": parsed.subject,
+            "services": services,
+            "found": found,
+            "problems": ex.problems,
+            "private_key": ex.has_private_key(),
+            "excerpt": excerpt(&parsed.text),
+        }),
+        thread: None,
+        attach_message: Some(message.raw.clone()),
+    };
+    (draft, format!("forwarded to the operators: {reason}"))
+}
+
+/// The operators' notice of a message that could not be processed, with the message attached.
+pub(super) fn quarantine_report(wf: &Workflow, message: &LedgerMessage, reason: &str) -> Draft {
+    let head = crate::parse::parse(&message.raw).ok();
+    Draft {
+        purpose: Purpose::OperatorQuarantine,
+        key: format!("quarantine:{}", message.id),
+        case: None,
+        cause_message: Some(message.id),
+        to: wf.settings.agency.operators.clone(),
+        language: wf.settings.agency.operator_language,
+        context: json!({
+            "reason": reason,
+            "ledger_id": message.id,
+            "sender": head.as_ref().and_then(|p| p.from.as_ref()).map(|a| a.as_str()),
+            "subject": head.as_ref().map(|p| p.subject.clone()),
+            "size": message.raw.len(),
+        }),
+        thread: None,
+        attach_message: Some(message.raw.clone()),
+    }
+}
+
+/// The first mail of a case opened by hand: what the beneficiary should send.
+pub(super) fn case_opened(wf: &Workflow, case: &Case, missing: &[Missing]) -> Draft {
+    Draft {
+        purpose: Purpose::CaseOpened,
+        key: format!("opened:{}", case.reference),
+        case: Some((case.id, case.reference.clone())),
+        cause_message: None,
+        to: vec![case.contact.clone()],
+        language: case.language,
+        context: json!({
+            "case": case_view(case),
+            "missing": missing_view(missing),
+            "also_needed": wf.requirements.of(case.service).also_needed,
+        }),
+        thread: None,
+        attach_message: None,
+    }
+}
+
+/// A plausible context for every template, used to check templates at start-up.
+pub fn sample_contexts() -> Vec<(&'static str, Value)> {
+    let case = json!({
+        "reference": "EGOV-2026-0001", "service": "MDocs", "institution": "Agenția Servicii Publice",
+        "contact": "ion@asp.gov.md", "system_name": "Registrul", "step": "awaiting_materials",
+        "waiting_on": "beneficiary",
+    });
+    let items = json!([
+        { "kind": "certificate", "value": "4F3A", "status": "parsed", "detail": {
+            "subject": "CN=SIA", "issuer": "CN=STISC", "not_before": "2026-01-01T00:00:00+00:00",
+            "not_after": "2027-01-01T00:00:00+00:00", "sha256": "00", "file": "sia.cer" } },
+        { "kind": "serial_number", "value": "4F3B", "status": "parsed", "detail": {} },
+        { "kind": "system_name", "value": "Registrul", "status": "parsed", "detail": {} },
+        { "kind": "public_ip", "value": "194.0.2.10", "status": "parsed", "detail": { "class": "public" } },
+        { "kind": "url", "value": "https://si.md/logout", "status": "parsed", "detail": { "https": true } },
+    ]);
+    let missing = json!([
+        { "item": "certificate", "needed": 2, "have": 1, "note": "test_and_prod" },
+        { "item": "public_ip", "needed": 1, "have": 0, "note": null },
+        { "item": "url", "needed": 2, "have": 0, "note": "logout_urls" },
+        { "item": "system_name", "needed": 1, "have": 0, "note": null },
+    ]);
+    let also = json!([
+        "authentication_attributes",
+        "notification_channels",
+        "event_types",
+        "mpower_mode",
+        "authorization_forms",
+        "contract"
+    ]);
+    let problems = json!([
+        { "kind": "unreadable_certificate", "file": "x.cer" },
+        { "kind": "private_key", "file": "x.pfx" },
+        { "kind": "expired_certificate", "file": "old.cer", "serial": "01", "not_after": "2020-01-01" },
+        { "kind": "not_yet_valid_certificate", "file": "new.cer", "serial": "02", "not_before": "2030-01-01" },
+        { "kind": "non_public_ip", "address": "10.0.0.1", "class": "private" },
+    ]);
+    let ack = |case: Value, complete: bool| {
+        json!({
+            "case": case, "new_case": true, "new_items": items, "items": items, "missing": if complete { json!([]) } else { missing.clone() },
+            "also_needed": also, "complete": complete, "problems": problems, "private_key": true,
+            "original_subject": "Conectare MDocs",
+        })
+    };
+    let mut out = vec![
+        ("acknowledgement", ack(case.clone(), false)),
+        ("acknowledgement", ack(case.clone(), true)),
+        ("acknowledgement", ack(Value::Null, false)),
+        (
+            "case_opened",
+            json!({ "case": case, "missing": missing, "also_needed": also }),
+        ),
+        (
+            "operator_update",
+            json!({
+                "case": case, "new_case": true, "matched_by": "Reference", "sender": "ion@asp.gov.md",
+                "subject": "MDocs", "new_items": items, "items": items, "missing": missing,
+                "problems": problems, "private_key": true, "excerpt": "Bună ziua",
+            }),
+        ),
+        (
+            "operator_quarantine",
+            json!({ "reason": "not a mail message", "ledger_id": 7, "sender": null, "subject": null, "size": 10 }),
+        ),
+        (
+            "operator_delivery_problem",
+            json!({ "state": "failed", "error": "550", "subject": "x", "recipients": ["a@b.md"], "message_id": "m@egov.md", "attempts": 3 }),
+        ),
+    ];
+    for platform in [Redirect::MPay, Redirect::MConnect] {
+        out.push(("redirect", json!({ "platform": platform.key(), "platform_name": platform.display_name(), "contact": platform.contact(), "original_subject": "MPay" })));
+    }
+    for reason in [
+        "unknown_reference",
+        "closed_case",
+        "ambiguous",
+        "no_service",
+        "several_services",
+        "automated",
+    ] {
+        out.push(("operator_forward", json!({
+            "reason": reason, "detail": "x", "sender": "ion@asp.gov.md", "subject": "?", "services": ["MPass"],
+            "found": [{ "kind": "public_ip", "value": "194.0.2.10" }], "problems": problems, "private_key": true,
+            "excerpt": "text",
+        })));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_prefixes_are_removed_from_subjects() {
+        assert_eq!(clean_subject("RE: Fwd: re: MPass"), "MPass");
+        assert_eq!(clean_subject("Ответ: MPass"), "MPass");
+        assert_eq!(clean_subject("Conectare"), "Conectare");
+    }
+}

@@ -1,0 +1,253 @@
+//! What each platform needs by mail: the table in `config/services.toml`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Service;
+
+/// The kind of an item filed on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// A certificate read from an attachment (value: its serial in hex).
+    Certificate,
+    /// A serial number written in the text (value: hex).
+    SerialNumber,
+    /// The information system's name.
+    SystemName,
+    /// A public IP address.
+    PublicIp,
+    /// An endpoint URL.
+    Url,
+}
+
+impl ItemKind {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Certificate => "certificate",
+            ItemKind::SerialNumber => "serial_number",
+            ItemKind::SystemName => "system_name",
+            ItemKind::PublicIp => "public_ip",
+            ItemKind::Url => "url",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn from_db(s: &str) -> Result<Self> {
+        match s {
+            "certificate" => Ok(ItemKind::Certificate),
+            "serial_number" => Ok(ItemKind::SerialNumber),
+            "system_name" => Ok(ItemKind::SystemName),
+            "public_ip" => Ok(ItemKind::PublicIp),
+            "url" => Ok(ItemKind::Url),
+            other => bail!("unknown item kind '{other}'"),
+        }
+    }
+}
+
+/// What a requirement asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// A certificate file or the serial number of a registered one.
+    Certificate,
+    /// The system name.
+    SystemName,
+    /// A public IP address.
+    PublicIp,
+    /// An https URL.
+    Url,
+}
+
+impl Need {
+    /// Whether an item of `kind` counts towards this need.
+    pub fn counts(self, kind: ItemKind) -> bool {
+        match self {
+            Need::Certificate => matches!(kind, ItemKind::Certificate | ItemKind::SerialNumber),
+            Need::SystemName => kind == ItemKind::SystemName,
+            Need::PublicIp => kind == ItemKind::PublicIp,
+            Need::Url => kind == ItemKind::Url,
+        }
+    }
+
+    /// The stable name templates use to word it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Need::Certificate => "certificate",
+            Need::SystemName => "system_name",
+            Need::PublicIp => "public_ip",
+            Need::Url => "url",
+        }
+    }
+}
+
+/// One line of a service's requirements.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// What is needed.
+    pub item: Need,
+    /// How many distinct ones.
+    #[serde(default = "one")]
+    pub count: usize,
+    /// A template key that words the detail (e.g. `test_and_prod`).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// A platform's requirements.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRules {
+    /// Items the daemon reads from mail and counts.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    /// Materials checked by the operators (template keys), listed to the beneficiary.
+    #[serde(default)]
+    pub also_needed: Vec<String>,
+    /// Whether self-signed certificates are accepted (MPass).
+    #[serde(default)]
+    pub accepts_self_signed: bool,
+}
+
+/// A requirement not yet met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// What is needed.
+    pub item: &'static str,
+    /// How many in all.
+    pub needed: usize,
+    /// How many are on the case.
+    pub have: usize,
+    /// Template key for the detail.
+    pub note: Option<String>,
+}
+
+/// The whole table.
+#[derive(Debug, Clone)]
+pub struct Requirements {
+    services: BTreeMap<Service, ServiceRules>,
+}
+
+impl Requirements {
+    /// Loads and checks the table; every service must be listed.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("workflow.services: cannot read {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("workflow.services: in {}", path.display()))
+    }
+
+    /// Parses the table from TOML text.
+    pub fn parse(text: &str) -> Result<Self> {
+        let raw: BTreeMap<String, ServiceRules> = toml::from_str(text)?;
+        let mut services = BTreeMap::new();
+        for (key, rules) in raw {
+            let service: Service = key.parse()?;
+            if let Some(r) = rules.requires.iter().find(|r| r.count == 0) {
+                bail!("{key}: {} has count 0", r.item.as_str());
+            }
+            services.insert(service, rules);
+        }
+        if let Some(missing) = Service::ALL.iter().find(|s| !services.contains_key(s)) {
+            bail!("no entry for {}", missing.key());
+        }
+        Ok(Self { services })
+    }
+
+    /// The rules of one service.
+    pub fn of(&self, service: Service) -> &ServiceRules {
+        // `load` refuses a table without every service, so the fallback is never used.
+        static NONE: ServiceRules = ServiceRules {
+            requires: Vec::new(),
+            also_needed: Vec::new(),
+            accepts_self_signed: false,
+        };
+        self.services.get(&service).unwrap_or(&NONE)
+    }
+
+    /// What `service` still needs, given the usable (not rejected) items filed as
+    /// (kind, value). Values are counted once: a certificate and its serial written in a
+    /// later mail are one certificate.
+    pub fn missing(&self, service: Service, filed: &[(ItemKind, &str)]) -> Vec<Missing> {
+        self.of(service)
+            .requires
+            .iter()
+            .filter_map(|r| {
+                let mut values: Vec<&str> = filed
+                    .iter()
+                    .filter(|(kind, _)| r.item.counts(*kind))
+                    .map(|(_, value)| *value)
+                    .collect();
+                values.sort_unstable();
+                values.dedup();
+                let have = values.len();
+                (have < r.count).then(|| Missing {
+                    item: r.item.as_str(),
+                    needed: r.count,
+                    have,
+                    note: r.note.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Requirements {
+        Requirements::parse(include_str!("../../config/services.toml")).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_table_covers_every_service() {
+        let t = table();
+        assert_eq!(t.of(Service::MPass).requires[0].count, 2);
+        assert!(t.of(Service::MPass).accepts_self_signed);
+        assert!(t.of(Service::MPower).requires.is_empty());
+    }
+
+    #[test]
+    fn mdocs_needs_a_certificate_a_name_and_a_public_ip() {
+        let t = table();
+        let missing = t.missing(Service::MDocs, &[(ItemKind::SerialNumber, "01")]);
+        let names: Vec<&str> = missing.iter().map(|m| m.item).collect();
+        assert_eq!(names, vec!["system_name", "public_ip"]);
+        assert!(t
+            .missing(
+                Service::MDocs,
+                &[
+                    (ItemKind::Certificate, "01"),
+                    (ItemKind::SystemName, "SIA"),
+                    (ItemKind::PublicIp, "194.0.2.10")
+                ]
+            )
+            .is_empty());
+    }
+
+    #[test]
+    fn mpass_needs_two_different_certificates() {
+        let t = table();
+        let same = [
+            (ItemKind::Certificate, "0A"),
+            (ItemKind::SerialNumber, "0A"),
+        ];
+        let missing = t.missing(Service::MPass, &same);
+        assert_eq!(missing[0].item, "certificate");
+        assert_eq!((missing[0].needed, missing[0].have), (2, 1));
+    }
+
+    #[test]
+    fn a_table_missing_a_service_is_refused() {
+        assert!(Requirements::parse("[mpass]\nrequires = []\n").is_err());
+    }
+}
