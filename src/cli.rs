@@ -199,8 +199,7 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
                 println!("no cases");
             } else {
                 println!(
-                    "{:<16} {:<10} {:<20} {:<12} {}",
-                    "REFERENCE", "SERVICE", "STEP", "WAITING ON", "INSTITUTION"
+                    "REFERENCE        SERVICE    STEP                 WAITING ON   INSTITUTION"
                 );
                 for c in &all {
                     println!(

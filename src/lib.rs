@@ -16,6 +16,8 @@
 //! [`daemon`] runs the stages; [`cli`] is the command line; [`settings`] the configuration;
 //! [`domain`] holds the values that have rules (case references, serials, addresses).
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod daemon;
 pub mod db;

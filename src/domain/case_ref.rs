@@ -38,7 +38,7 @@ impl CaseRef {
 
 impl fmt::Display for CaseRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EGOV-{:04}-{:04}", self.year, self.sequence)
+        f.pad(&format!("EGOV-{:04}-{:04}", self.year, self.sequence))
     }
 }
 

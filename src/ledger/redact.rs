@@ -16,7 +16,7 @@ pub fn without_private_keys(raw: &[u8]) -> Option<Vec<u8>> {
     if ranges.is_empty() && !text_holds_private_key(raw) {
         return None;
     }
-    ranges.sort_by(|a, b| b.0.cmp(&a.0));
+    ranges.sort_by_key(|r| std::cmp::Reverse(r.0));
     let mut out = raw.to_vec();
     for (start, end, base64) in ranges {
         if start <= end && end <= out.len() {
@@ -124,11 +124,11 @@ mod tests {
 
     #[test]
     fn a_pfx_attachment_is_cut_out_and_noted() {
-        let raw = format!(
+        let raw = String::from(
             "From: a@b.md\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
              --XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
              --XX\r\nContent-Type: application/x-pkcs12\r\nContent-Disposition: attachment; filename=\"sys.pfx\"\r\n\
-             Content-Transfer-Encoding: base64\r\n\r\nU0VDUkVUS0VZQllURVNTRUNSRVRLRVlCWVRFUw==\r\n--XX--\r\n"
+             Content-Transfer-Encoding: base64\r\n\r\nU0VDUkVUS0VZQllURVNTRUNSRVRLRVlCWVRFUw==\r\n--XX--\r\n",
         );
         let clean = without_private_keys(raw.as_bytes()).unwrap();
         let text = String::from_utf8(clean.clone()).unwrap();

@@ -101,7 +101,7 @@ fn split_subject(text: &str) -> Result<Rendered> {
         .to_string();
     // Subjects are one line: a sender's text inside one must not start a new header.
     let subject = subject.replace(['\r', '\n'], " ");
-    let body = rest.trim_start_matches(['\r', '\n']).to_string();
+    let body = format!("{}\n", rest.trim_start_matches(['\r', '\n']).trim_end());
     Ok(Rendered { subject, body })
 }
 

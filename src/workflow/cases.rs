@@ -178,6 +178,17 @@ pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
     rows.iter().map(case_of).collect()
 }
 
+impl ItemStatus {
+    /// The stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Parsed => "parsed",
+            ItemStatus::Confirmed => "confirmed",
+            ItemStatus::Rejected => "rejected",
+        }
+    }
+}
+
 /// Files an item; returns false when the case already had it.
 pub async fn file_item(
     conn: &mut SqliteConnection,
@@ -185,17 +196,19 @@ pub async fn file_item(
     kind: ItemKind,
     value: &str,
     detail: &serde_json::Value,
+    status: ItemStatus,
     message: Option<i64>,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO case_items (case_id, kind, value, detail, message_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO case_items (case_id, kind, value, detail, status, message_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (case_id, kind, value) DO NOTHING",
     )
     .bind(case_id)
     .bind(kind.as_str())
     .bind(value)
     .bind(detail.to_string())
+    .bind(status.as_str())
     .bind(message)
     .bind(now())
     .execute(&mut *conn)

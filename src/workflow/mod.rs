@@ -282,7 +282,18 @@ async fn file(
 ) -> Result<Filing> {
     let mut fresh = Vec::new();
     for (kind, value, detail) in replies::materials(ex) {
-        if cases::file_item(conn, case.id, kind, &value, &detail, Some(ledger_id)).await? {
+        let status = cases::ItemStatus::Parsed;
+        if cases::file_item(
+            conn,
+            case.id,
+            kind,
+            &value,
+            &detail,
+            status,
+            Some(ledger_id),
+        )
+        .await?
+        {
             fresh.push((kind, value));
         }
     }
@@ -378,7 +389,23 @@ async fn finish(
 pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Result<Case> {
     let mut tx = begin_write(pool).await?;
     let case = cases::open(&mut tx, new).await?;
-    let missing = wf.requirements.missing(case.service, &[]);
+    let mut known = Vec::new();
+    if let Some(name) = &case.system_name {
+        // Typed by an operator: it needs no confirmation.
+        let status = cases::ItemStatus::Confirmed;
+        cases::file_item(
+            &mut tx,
+            case.id,
+            ItemKind::SystemName,
+            name,
+            &serde_json::json!({}),
+            status,
+            None,
+        )
+        .await?;
+        known.push((ItemKind::SystemName, name.as_str()));
+    }
+    let missing = wf.requirements.missing(case.service, &known);
     wf.composer
         .enqueue(&mut tx, replies::case_opened(wf, &case, &missing))
         .await?;

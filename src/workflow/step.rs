@@ -137,7 +137,7 @@ pub fn next(step: Step, event: Event) -> Result<Step, TransitionError> {
 
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

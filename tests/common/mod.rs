@@ -1,0 +1,199 @@
+//! Test helpers: a temporary installation of the binary on the embedded default (Maildir in,
+//! files out, SQLite), driven exactly as a user drives it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The repository root, where `templates/`, `config/` and the fixtures live.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture's bytes.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(repo().join("tests/fixtures").join(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// One installation in a temporary folder.
+pub struct Desk {
+    pub dir: tempfile::TempDir,
+}
+
+impl Desk {
+    /// A fresh installation whose config overlay points every path into the temp folder.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let config = format!(
+            "[mailbox]\npath = \"{inbox}\"\npoll_interval_secs = 1\n\
+             [outbound]\npath = \"{outbox}\"\n\
+             [agency]\noperators = [\"operator@egov.md\"]\n\
+             [database]\nurl = \"sqlite://{db}\"\n\
+             [workflow]\nservices = \"{services}\"\ntemplates = \"{templates}\"\n",
+            inbox = root.join("inbox").display(),
+            outbox = root.join("outbox").display(),
+            db = root.join("desk.db").display(),
+            services = repo().join("config/services.toml").display(),
+            templates = repo().join("templates").display(),
+        );
+        std::fs::write(root.join("config.toml"), config).unwrap();
+        Self { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The binary, run in the temp folder with this installation's config.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_egov-desk"));
+        cmd.current_dir(self.dir.path())
+            .arg("--config")
+            .arg(self.path("config.toml"))
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs the binary to completion and insists it succeeded.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "egov-desk {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Delivers a message into the Maildir the way an MDA does: tmp/ then rename into new/.
+    pub fn deliver(&self, name: &str, raw: &[u8]) {
+        let tmp = self.path("inbox/tmp");
+        let new = self.path("inbox/new");
+        std::fs::create_dir_all(&tmp).unwrap();
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(tmp.join(name), raw).unwrap();
+        std::fs::rename(tmp.join(name), new.join(name)).unwrap();
+    }
+
+    /// `case show REF --json`.
+    pub fn case(&self, reference: &str) -> serde_json::Value {
+        let out = self.run(&["case", "show", reference, "--json"]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `case list --json`.
+    pub fn cases(&self) -> Vec<serde_json::Value> {
+        let out = self.run(&["case", "list", "--json"]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Every mail written to the outbox folder, parsed, in file-name order.
+    pub fn sent(&self) -> Vec<Sent> {
+        let dir = self.path("outbox");
+        let mut names: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        names.iter().map(|p| Sent::read(p)).collect()
+    }
+
+    /// Files under a Maildir subfolder (`.Processed/cur`, `new`...).
+    pub fn maildir_files(&self, sub: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path("inbox").join(sub))
+            .map(|rd| {
+                rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+/// A mail the daemon wrote.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub file: PathBuf,
+    pub raw: Vec<u8>,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub message_id: String,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub text: String,
+    pub headers: String,
+}
+
+impl Sent {
+    fn read(path: &Path) -> Self {
+        let raw = std::fs::read(path).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let ids = |v: &mail_parser::HeaderValue| -> Vec<String> {
+            match v {
+                mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+                mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+                _ => vec![],
+            }
+        };
+        let head_end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(raw.len());
+        Self {
+            file: path.to_path_buf(),
+            to: msg
+                .to()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.address().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            subject: msg.subject().unwrap_or_default().to_string(),
+            message_id: msg.message_id().unwrap_or_default().to_string(),
+            in_reply_to: ids(msg.in_reply_to()),
+            references: ids(msg.references()),
+            text: msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            headers: String::from_utf8_lossy(&raw[..head_end]).into_owned(),
+            raw,
+        }
+    }
+}
+
+/// Polls `check` until it holds or `limit` passes.
+pub fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    check()
+}
+
+/// A minimal RFC 5322 message.
+pub fn message(
+    from: &str,
+    subject: &str,
+    message_id: &str,
+    extra_headers: &str,
+    body: &str,
+) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: servicii@egov.md\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\
+         Date: Fri, 20 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n{extra_headers}\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
