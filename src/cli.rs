@@ -14,6 +14,24 @@ use crate::domain::{CaseRef, EmailAddress, Language, Service};
 use crate::settings::Settings;
 use crate::workflow::{self, cases, ItemKind};
 
+/// Prints a line on standard output; a reader that went away (`| head`) ends the output
+/// quietly instead of panicking as `println!` would.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        emit(&format!($($arg)*))
+    };
+}
+
+fn emit(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}") {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("egov-desk: writing output: {e}");
+        }
+    }
+}
+
 /// Works the servicii@egov.md mailbox: reads integration requests, files the materials on
 /// cases, and answers.
 #[derive(Debug, Parser)]
@@ -131,8 +149,8 @@ async fn check_config(settings: Settings) -> Result<()> {
             "(set)"
         }
     };
-    println!("configuration OK");
-    println!(
+    say!("configuration OK");
+    say!(
         "  mailbox:   {:?} {} (password {})",
         s.mailbox.kind,
         match s.mailbox.kind {
@@ -144,7 +162,7 @@ async fn check_config(settings: Settings) -> Result<()> {
         },
         secret(&s.mailbox.password)
     );
-    println!(
+    say!(
         "  outbound:  {:?} {} (password {})",
         s.outbound.kind,
         match s.outbound.kind {
@@ -156,17 +174,17 @@ async fn check_config(settings: Settings) -> Result<()> {
         },
         secret(&s.outbound.password)
     );
-    println!("  agency:    {} <{}>", s.agency.name, s.agency.address);
+    say!("  agency:    {} <{}>", s.agency.name, s.agency.address);
     let ops: Vec<&str> = s
         .agency
         .operators
         .iter()
         .map(EmailAddress::as_str)
         .collect();
-    println!("  operators: {}", ops.join(", "));
-    println!("  database:  {}", s.database.url);
-    println!("  services:  {}", s.workflow.services.display());
-    println!("  templates: {}", s.workflow.templates.display());
+    say!("  operators: {}", ops.join(", "));
+    say!("  database:  {}", s.database.url);
+    say!("  services:  {}", s.workflow.services.display());
+    say!("  templates: {}", s.workflow.templates.display());
     Ok(())
 }
 
@@ -185,7 +203,7 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
             };
             let desk = Desk::build(settings).await?;
             let case = workflow::open_case(&desk.pool, &desk.workflow, &new).await?;
-            println!("{}", case.reference);
+            say!("{}", case.reference);
             Ok(())
         }
         CaseCommand::List { json } => {
@@ -194,15 +212,13 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
             let all = cases::all(&mut conn).await?;
             if json {
                 let list: Vec<_> = all.iter().map(case_json).collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                say!("{}", serde_json::to_string_pretty(&list)?);
             } else if all.is_empty() {
-                println!("no cases");
+                say!("no cases");
             } else {
-                println!(
-                    "REFERENCE        SERVICE    STEP                 WAITING ON   INSTITUTION"
-                );
+                say!("REFERENCE        SERVICE    STEP                 WAITING ON   INSTITUTION");
                 for c in &all {
-                    println!(
+                    say!(
                         "{:<16} {:<10} {:<20} {:<12} {}",
                         c.reference,
                         c.service,
@@ -235,7 +251,7 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
                 v["items"] = json!(items);
                 v["missing"] = json!(missing);
                 v["mail"] = json!(mail);
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_case(&case, &items, &missing, &mail);
             }
@@ -271,43 +287,43 @@ fn print_case(
     missing: &[workflow::requirements::Missing],
     mail: &[crate::outbox::Summary],
 ) {
-    println!(
+    say!(
         "{}  {}  step {} (waiting on {})",
         c.reference,
         c.service,
         c.step,
         c.step.waiting_on().as_str()
     );
-    println!("  institution: {}", c.institution);
-    println!("  contact:     {}", c.contact);
-    println!("  system:      {}", c.system_name.as_deref().unwrap_or("-"));
-    println!("  language:    {}", c.language);
-    println!("  opened:      {}   updated: {}", c.opened_at, c.updated_at);
-    println!("items:");
+    say!("  institution: {}", c.institution);
+    say!("  contact:     {}", c.contact);
+    say!("  system:      {}", c.system_name.as_deref().unwrap_or("-"));
+    say!("  language:    {}", c.language);
+    say!("  opened:      {}   updated: {}", c.opened_at, c.updated_at);
+    say!("items:");
     if items.is_empty() {
-        println!("  (none)");
+        say!("  (none)");
     }
     for i in items {
         let status = serde_json::to_value(i.status)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        println!("  {:<14} {:<40} {}", i.kind.as_str(), i.value, status);
+        say!("  {:<14} {:<40} {}", i.kind.as_str(), i.value, status);
     }
     if missing.is_empty() {
-        println!("missing: nothing");
+        say!("missing: nothing");
     } else {
-        println!("missing:");
+        say!("missing:");
         for m in missing {
-            println!("  {} ({} of {})", m.item, m.have, m.needed);
+            say!("  {} ({} of {})", m.item, m.have, m.needed);
         }
     }
-    println!("mail:");
+    say!("mail:");
     if mail.is_empty() {
-        println!("  (none)");
+        say!("  (none)");
     }
     for m in mail {
-        println!(
+        say!(
             "  {}  {:<26} {:<10} {}  -> {}",
             m.created_at,
             m.purpose,
