@@ -125,11 +125,7 @@ impl MailboxSource for MaildirSource {
             .unwrap_or_default();
         // Maildir info suffix ":2,FLAGS": the base name stays unique, the flag says "seen".
         let base = file_name.split(':').next().unwrap_or(&file_name);
-        let to = self
-            .root
-            .join(folder)
-            .join("cur")
-            .join(format!("{base}:2,S"));
+        let to = free_name(&self.root.join(folder).join("cur"), base);
         match std::fs::rename(&from, &to) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -144,6 +140,18 @@ impl MailboxSource for MaildirSource {
         tokio::time::sleep(self.poll.min(max_wait)).await;
         Ok(())
     }
+}
+
+/// `<dir>/<base>:2,S`, or `<base>.N:2,S` when a different message already took that name
+/// (people drop files called `1.eml` more than once).
+fn free_name(dir: &Path, base: &str) -> PathBuf {
+    let mut candidate = dir.join(format!("{base}:2,S"));
+    let mut n = 1;
+    while candidate.exists() {
+        candidate = dir.join(format!("{base}.{n}:2,S"));
+        n += 1;
+    }
+    candidate
 }
 
 #[cfg(test)]
@@ -184,6 +192,28 @@ mod tests {
             };
             assert!(md.fetch(&loc).await.is_err(), "{uid}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_second_file_of_the_same_name_does_not_overwrite_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut md = MaildirSource::open(dir.path(), Duration::from_millis(10)).unwrap();
+        for body in ["first", "second"] {
+            std::fs::write(dir.path().join("new/1.eml"), body).unwrap();
+            let w = md.waiting().await.unwrap();
+            md.settle(&w[0].locator, Disposition::Processed)
+                .await
+                .unwrap();
+        }
+        let done = dir.path().join(".Processed/cur");
+        assert_eq!(
+            std::fs::read_to_string(done.join("1.eml:2,S")).unwrap(),
+            "first"
+        );
+        assert_eq!(
+            std::fs::read_to_string(done.join("1.eml.1:2,S")).unwrap(),
+            "second"
+        );
     }
 
     #[tokio::test]

@@ -150,20 +150,15 @@ pub async fn case_of_message_ids(
     conn: &mut SqliteConnection,
     ids: &[String],
 ) -> Result<Option<i64>> {
-    for id in ids {
-        let found = sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT case_id FROM outbox WHERE message_id = ? AND case_id IS NOT NULL",
-        )
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .context("looking up a thread in the outbox")?
-        .flatten();
-        if found.is_some() {
-            return Ok(found);
-        }
-    }
-    Ok(None)
+    sqlx::query_scalar(
+        "SELECT case_id FROM outbox
+         WHERE message_id IN (SELECT value FROM json_each(?)) AND case_id IS NOT NULL
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(serde_json::to_string(ids)?)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up a thread in the outbox")
 }
 
 /// An outbox row being delivered.

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::cases::{Case, Item};
 use super::requirements::{ItemKind, Missing};
 use super::{Filing, Workflow};
-use crate::domain::{Redirect, ServiceMention};
+use crate::domain::{Language, Redirect, ServiceMention};
 use crate::extract::Extraction;
 use crate::ledger::LedgerMessage;
 use crate::matching::{Facts, Unmatched};
@@ -114,10 +114,56 @@ fn excerpt(text: &str) -> String {
     out
 }
 
-fn reply_language(wf: &Workflow, ex: &Extraction, case: Option<&Case>) -> crate::domain::Language {
+fn reply_language(wf: &Workflow, ex: &Extraction, case: Option<&Case>) -> Language {
     ex.language
         .or(case.map(|c| c.language))
         .unwrap_or(wf.settings.agency.default_language)
+}
+
+/// A reply to the sender of `parsed`, threaded to it.
+fn reply(
+    purpose: Purpose,
+    key: &str,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    language: Language,
+    case: Option<&Case>,
+    context: Value,
+) -> Draft {
+    Draft {
+        purpose,
+        key: format!("{key}:{}", message.id),
+        case: case.map(|c| (c.id, c.reference.clone())),
+        cause_message: Some(message.id),
+        to: parsed.from.iter().cloned().collect(),
+        language,
+        context,
+        thread: thread_of(parsed),
+        attach_message: None,
+    }
+}
+
+/// A notice to the operators, in their language.
+fn to_operators(
+    wf: &Workflow,
+    purpose: Purpose,
+    key: &str,
+    message: &LedgerMessage,
+    case: Option<&Case>,
+    context: Value,
+    attach_original: bool,
+) -> Draft {
+    Draft {
+        purpose,
+        key: format!("{key}:{}", message.id),
+        case: case.map(|c| (c.id, c.reference.clone())),
+        cause_message: Some(message.id),
+        to: wf.settings.agency.operators.clone(),
+        language: wf.settings.agency.operator_language,
+        context,
+        thread: None,
+        attach_message: attach_original.then(|| message.raw.clone()),
+    }
 }
 
 /// The beneficiary's answer: what was filed, what is wrong, what is still missing.
@@ -129,28 +175,28 @@ pub(super) fn acknowledgement(
     filing: &Filing,
 ) -> Draft {
     let rules = wf.requirements.of(filing.case.service);
-    Draft {
-        purpose: Purpose::Acknowledgement,
-        key: format!("ack:{}", message.id),
-        case: Some((filing.case.id, filing.case.reference.clone())),
-        cause_message: Some(message.id),
-        to: parsed.from.iter().cloned().collect(),
-        language: reply_language(wf, ex, Some(&filing.case)),
-        context: json!({
-            "case": case_view(&filing.case),
-            "new_case": filing.new_case,
-            "new_items": items_view(&filing.new_items),
-            "items": items_view(&filing.items),
-            "missing": missing_view(&filing.missing),
-            "also_needed": rules.also_needed,
-            "complete": filing.missing.is_empty(),
-            "problems": ex.problems,
-            "private_key": ex.has_private_key(),
-            "original_subject": clean_subject(&parsed.subject),
-        }),
-        thread: thread_of(parsed),
-        attach_message: None,
-    }
+    let context = json!({
+        "case": case_view(&filing.case),
+        "new_case": filing.new_case,
+        "new_items": items_view(&filing.new_items),
+        "items": items_view(&filing.items),
+        "missing": missing_view(&filing.missing),
+        "also_needed": rules.also_needed,
+        "complete": filing.missing.is_empty(),
+        "problems": ex.problems,
+        "private_key": ex.has_private_key(),
+        "original_subject": clean_subject(&parsed.subject),
+    });
+    let language = reply_language(wf, ex, Some(&filing.case));
+    reply(
+        Purpose::Acknowledgement,
+        "ack",
+        message,
+        parsed,
+        language,
+        Some(&filing.case),
+        context,
+    )
 }
 
 /// The operators' copy of a case update: everything parsed, for them to check.
@@ -162,29 +208,28 @@ pub(super) fn operator_update(
     filing: &Filing,
     matched_by: &str,
 ) -> Draft {
-    Draft {
-        purpose: Purpose::OperatorUpdate,
-        key: format!("ops-update:{}", message.id),
-        case: Some((filing.case.id, filing.case.reference.clone())),
-        cause_message: Some(message.id),
-        to: wf.settings.agency.operators.clone(),
-        language: wf.settings.agency.operator_language,
-        context: json!({
-            "case": case_view(&filing.case),
-            "new_case": filing.new_case,
-            "matched_by": matched_by,
-            "sender": parsed.from.as_ref().map(|a| a.as_str()),
-            "subject": parsed.subject,
-            "new_items": items_view(&filing.new_items),
-            "items": items_view(&filing.items),
-            "missing": missing_view(&filing.missing),
-            "problems": ex.problems,
-            "private_key": ex.has_private_key(),
-            "excerpt": excerpt(&parsed.text),
-        }),
-        thread: None,
-        attach_message: None,
-    }
+    let context = json!({
+        "case": case_view(&filing.case),
+        "new_case": filing.new_case,
+        "matched_by": matched_by,
+        "sender": parsed.from.as_ref().map(|a| a.as_str()),
+        "subject": parsed.subject,
+        "new_items": items_view(&filing.new_items),
+        "items": items_view(&filing.items),
+        "missing": missing_view(&filing.missing),
+        "problems": ex.problems,
+        "private_key": ex.has_private_key(),
+        "excerpt": excerpt(&parsed.text),
+    });
+    to_operators(
+        wf,
+        Purpose::OperatorUpdate,
+        "ops-update",
+        message,
+        Some(&filing.case),
+        context,
+        false,
+    )
 }
 
 /// The polite redirect for platforms with their own procedure.
@@ -195,22 +240,22 @@ pub(super) fn redirect(
     ex: &Extraction,
     target: Redirect,
 ) -> Draft {
-    Draft {
-        purpose: Purpose::Redirect,
-        key: format!("redirect:{}", message.id),
-        case: None,
-        cause_message: Some(message.id),
-        to: parsed.from.iter().cloned().collect(),
-        language: reply_language(wf, ex, None),
-        context: json!({
-            "platform": target.key(),
-            "platform_name": target.display_name(),
-            "contact": target.contact(),
-            "original_subject": clean_subject(&parsed.subject),
-        }),
-        thread: thread_of(parsed),
-        attach_message: None,
-    }
+    let context = json!({
+        "platform": target.key(),
+        "platform_name": target.display_name(),
+        "contact": target.contact(),
+        "original_subject": clean_subject(&parsed.subject),
+    });
+    let language = reply_language(wf, ex, None);
+    reply(
+        Purpose::Redirect,
+        "redirect",
+        message,
+        parsed,
+        language,
+        None,
+        context,
+    )
 }
 
 /// The warning a sender gets at once when they mailed a private key outside any case.
@@ -220,28 +265,28 @@ pub(super) fn private_key_warning(
     parsed: &ParsedMessage,
     ex: &Extraction,
 ) -> Draft {
-    Draft {
-        purpose: Purpose::Acknowledgement,
-        key: format!("key-warning:{}", message.id),
-        case: None,
-        cause_message: Some(message.id),
-        to: parsed.from.iter().cloned().collect(),
-        language: reply_language(wf, ex, None),
-        context: json!({
-            "case": Value::Null,
-            "new_case": false,
-            "new_items": [],
-            "items": [],
-            "missing": [],
-            "also_needed": [],
-            "complete": false,
-            "problems": ex.problems,
-            "private_key": true,
-            "original_subject": clean_subject(&parsed.subject),
-        }),
-        thread: thread_of(parsed),
-        attach_message: None,
-    }
+    let context = json!({
+        "case": Value::Null,
+        "new_case": false,
+        "new_items": [],
+        "items": [],
+        "missing": [],
+        "also_needed": [],
+        "complete": false,
+        "problems": ex.problems,
+        "private_key": true,
+        "original_subject": clean_subject(&parsed.subject),
+    });
+    let language = reply_language(wf, ex, None);
+    reply(
+        Purpose::Acknowledgement,
+        "key-warning",
+        message,
+        parsed,
+        language,
+        None,
+        context,
+    )
 }
 
 /// A mail the daemon could not place, forwarded whole to the operators with a summary.
@@ -273,50 +318,48 @@ pub(super) fn operator_forward(
         .into_iter()
         .map(|(kind, value, _)| json!({ "kind": kind.as_str(), "value": value }))
         .collect();
-    let draft = Draft {
-        purpose: Purpose::OperatorForward,
-        key: format!("forward:{}", message.id),
-        case: None,
-        cause_message: Some(message.id),
-        to: wf.settings.agency.operators.clone(),
-        language: wf.settings.agency.operator_language,
-        context: json!({
-            "reason": reason,
-            "detail": detail,
-            "sender": parsed.from.as_ref().map(|a| a.as_str()),
-            "subject": parsed.subject,
-            "services": services,
-            "found": found,
-            "problems": ex.problems,
-            "private_key": ex.has_private_key(),
-            "excerpt": excerpt(&parsed.text),
-        }),
-        thread: None,
-        attach_message: Some(message.raw.clone()),
-    };
+    let context = json!({
+        "reason": reason,
+        "detail": detail,
+        "sender": parsed.from.as_ref().map(|a| a.as_str()),
+        "subject": parsed.subject,
+        "services": services,
+        "found": found,
+        "problems": ex.problems,
+        "private_key": ex.has_private_key(),
+        "excerpt": excerpt(&parsed.text),
+    });
+    let draft = to_operators(
+        wf,
+        Purpose::OperatorForward,
+        "forward",
+        message,
+        None,
+        context,
+        true,
+    );
     (draft, format!("forwarded to the operators: {reason}"))
 }
 
 /// The operators' notice of a message that could not be processed, with the message attached.
 pub(super) fn quarantine_report(wf: &Workflow, message: &LedgerMessage, reason: &str) -> Draft {
     let head = crate::parse::parse(&message.raw).ok();
-    Draft {
-        purpose: Purpose::OperatorQuarantine,
-        key: format!("quarantine:{}", message.id),
-        case: None,
-        cause_message: Some(message.id),
-        to: wf.settings.agency.operators.clone(),
-        language: wf.settings.agency.operator_language,
-        context: json!({
-            "reason": reason,
-            "ledger_id": message.id,
-            "sender": head.as_ref().and_then(|p| p.from.as_ref()).map(|a| a.as_str()),
-            "subject": head.as_ref().map(|p| p.subject.clone()),
-            "size": message.raw.len(),
-        }),
-        thread: None,
-        attach_message: Some(message.raw.clone()),
-    }
+    let context = json!({
+        "reason": reason,
+        "ledger_id": message.id,
+        "sender": head.as_ref().and_then(|p| p.from.as_ref()).map(|a| a.as_str()),
+        "subject": head.as_ref().map(|p| p.subject.clone()),
+        "size": message.raw.len(),
+    });
+    to_operators(
+        wf,
+        Purpose::OperatorQuarantine,
+        "quarantine",
+        message,
+        None,
+        context,
+        true,
+    )
 }
 
 /// The first mail of a case opened by hand: what the beneficiary should send.
