@@ -108,6 +108,12 @@ service imap-login {
     ssl = yes
   }
 }
+service auth {
+  # Postfix authenticates SMTP clients through this socket (SASL type dovecot).
+  unix_listener auth-client {
+    mode = 0666
+  }
+}
 service lmtp {
   # A path relative to base_dir: Postfix delivers to $dir/dovecot/run/lmtp.
   unix_listener lmtp {
@@ -153,8 +159,12 @@ virtual_mailbox_maps = static:all
 virtual_transport = lmtp:unix:$dir/dovecot/run/lmtp
 mynetworks = 127.0.0.0/8
 # The tests make an address answer 4xx or 5xx by writing it into this table.
-smtpd_recipient_restrictions = check_recipient_access pcre:$pf/recipient_access, permit_mynetworks, reject
-smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions = check_recipient_access pcre:$pf/recipient_access, permit_sasl_authenticated, permit_mynetworks, reject
+smtpd_relay_restrictions = permit_sasl_authenticated, permit_mynetworks, reject
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $dir/dovecot/run/auth-client
+smtpd_tls_auth_only = no
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $dir/tls/server.pem
 smtpd_tls_key_file = $dir/tls/server.key
@@ -199,37 +209,56 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 CONF
 }
 
+# Serialises edits of the shared main.cf: test binaries start servers in parallel.
+lock_main_cf() {
+    exec 9>/tmp/egov-desk-mail-servers.lock
+    flock 9
+}
+
 allow_config_dir() {
     local pf=$1
     local current
+    lock_main_cf
     current=$(postconf -h alternate_config_directories)
-    case " $current " in *" $pf "*) return ;; esac
+    case " $current " in *" $pf "*) flock -u 9; return ;; esac
     postconf -e "alternate_config_directories = ${current:+$current }$pf"
+    flock -u 9
 }
 
 forbid_config_dir() {
     local pf=$1
     local current kept=""
+    lock_main_cf
     current=$(postconf -h alternate_config_directories)
     for d in $current; do [ "$d" = "$pf" ] || kept="${kept:+$kept }$d"; done
     postconf -e "alternate_config_directories = $kept"
+    flock -u 9
 }
 
 start_dovecot() {
     local dir=$1
-    dovecot -c "$dir/dovecot/dovecot.conf" || { cat "$dir/dovecot/dovecot.log" >&2 2>/dev/null; die "Dovecot did not start"; }
+    # A daemon must not keep the caller's pipes open (the caller waits for their end).
+    dovecot -c "$dir/dovecot/dovecot.conf" </dev/null >>"$dir/dovecot/dovecot.log" 2>&1 || { cat "$dir/dovecot/dovecot.log" >&2 2>/dev/null; die "Dovecot did not start"; }
     wait_port "$IMAP_PORT" || { cat "$dir/dovecot/dovecot.log" >&2; die "Dovecot is not listening on $IMAP_PORT"; }
 }
 
 stop_dovecot() {
     local dir=$1
     [ -f "$dir/dovecot/dovecot.conf" ] || return 0
-    dovecot -c "$dir/dovecot/dovecot.conf" stop 2>/dev/null || true
+    local master children=""
+    master=$(cat "$dir/dovecot/run/master.pid" 2>/dev/null || true)
+    # Logged-in IMAP processes outlive the master; a real restart (a service manager
+    # stopping the unit) ends them too, so remember them now.
+    [ -n "$master" ] && children=$(pgrep -P "$master" || true)
+    dovecot -c "$dir/dovecot/dovecot.conf" stop </dev/null >/dev/null 2>&1 || true
     for _ in $(seq 50); do
-        [ -e "$dir/dovecot/run/master.pid" ] || return 0
-        kill -0 "$(cat "$dir/dovecot/run/master.pid" 2>/dev/null)" 2>/dev/null || return 0
+        [ -n "$master" ] && kill -0 "$master" 2>/dev/null || break
         sleep 0.1
     done
+    for pid in $children; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 0.2
+    for pid in $children; do kill -KILL "$pid" 2>/dev/null || true; done
+    rm -f "$dir/dovecot/run/master.pid"
 }
 
 wait_port() {
@@ -273,7 +302,7 @@ ENV
     allow_config_dir "$dir/postfix"
     postfix -c "$dir/postfix" set-permissions >/dev/null 2>&1 || true
     chown postfix "$dir/postfix/data"
-    if ! postfix -c "$dir/postfix" start >/dev/null 2>&1; then
+    if ! postfix -c "$dir/postfix" start </dev/null >/dev/null 2>&1; then
         # Postfix prints its fatal errors only to its log.
         cat "$dir/postfix/maillog" >&2 2>/dev/null || true
         postfix -c "$dir/postfix" check >&2 || true
@@ -300,6 +329,6 @@ case "${1:-}" in
     stop-dovecot) load_env "$2"; stop_dovecot "$(realpath -m "$2")" ;;
     start-dovecot) load_env "$2"; start_dovecot "$(realpath -m "$2")" ;;
     restart-dovecot) load_env "$2"; stop_dovecot "$(realpath -m "$2")"; start_dovecot "$(realpath -m "$2")" ;;
-    reload-postfix) postfix -c "$(realpath -m "$2")/postfix" reload >/dev/null 2>&1 ;;
+    reload-postfix) postfix -c "$(realpath -m "$2")/postfix" reload </dev/null >/dev/null 2>&1 ;;
     *) die "usage: $0 install | start DIR | stop DIR | stop-dovecot DIR | start-dovecot DIR | restart-dovecot DIR | reload-postfix DIR" ;;
 esac

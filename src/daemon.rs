@@ -77,7 +77,7 @@ impl Desk {
 
     /// Opens the configured mailbox.
     pub fn open_source(&self) -> Result<AnySource> {
-        AnySource::from_settings(&self.settings().mailbox)
+        AnySource::from_settings(&self.settings().mailbox, &self.pool)
     }
 
     /// Records every waiting message in the ledger; copies of messages already handled are
@@ -106,6 +106,7 @@ impl Desk {
                     }
                 }
             };
+            source.recorded(loc).await?;
             match recorded {
                 Recorded::New(id) => {
                     tracing::info!(ledger_id = id, uid = %loc.uid, size = waiting.size, "message recorded");
@@ -114,7 +115,8 @@ impl Desk {
                 Recorded::Known { id, state } => {
                     if let Some(disposition) = state.disposition() {
                         tracing::info!(ledger_id = id, uid = %loc.uid, "copy of a message already handled; moved away");
-                        source.settle(loc, disposition).await?;
+                        // Just listed, so its locator is current: no Message-ID needed.
+                        source.settle(loc, None, disposition).await?;
                         report.duplicates += 1;
                     }
                 }
@@ -126,7 +128,10 @@ impl Desk {
     /// Moves the source copies of finished messages to Processed or Quarantine.
     pub async fn settle(&self, source: &mut AnySource, report: &mut PassReport) -> Result<()> {
         for u in ledger::unsettled(&self.pool).await? {
-            match source.settle(&u.locator, u.disposition).await {
+            match source
+                .settle(&u.locator, u.message_id.as_deref(), u.disposition)
+                .await
+            {
                 Ok(()) => {
                     ledger::mark_settled(&self.pool, u.id).await?;
                     report.settled += 1;
@@ -237,7 +242,8 @@ async fn intake_loop(
     wake_process: Arc<Notify>,
     wake_settle: Arc<Notify>,
 ) {
-    let poll = Duration::from_secs(desk.settings().mailbox.poll_interval_secs);
+    // The source decides how long it really waits: Maildir polls, IMAP IDLEs up to this.
+    let idle = Duration::from_secs(desk.settings().mailbox.idle_secs);
     let mut failures = 0;
     while !shutdown.is_cancelled() {
         let mut report = PassReport::default();
@@ -245,26 +251,28 @@ async fn intake_loop(
             desk.settle(&mut source, &mut report).await?;
             desk.intake(&mut source, &mut report).await
         };
-        let wait = match pass.await {
-            Ok(()) => {
-                failures = 0;
-                if report.recorded > 0 {
-                    wake_process.notify_one();
-                }
-                None
-            }
-            Err(e) => {
-                failures += 1;
-                tracing::error!(error = %format!("{e:#}"), "reading the mailbox failed; backing off");
-                Some(backoff(failures))
-            }
+        let failed = tokio::select! {
+            () = shutdown.cancelled() => break,
+            result = pass => result.err(),
         };
+        if report.recorded > 0 {
+            wake_process.notify_one();
+        }
+        if let Some(e) = failed {
+            failures += 1;
+            let pause = backoff(failures);
+            tracing::error!(error = %format!("{e:#}"), retry_in = ?pause, "reading the mailbox failed; backing off");
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(pause) => continue,
+            }
+        }
+        failures = 0;
         tokio::select! {
             () = shutdown.cancelled() => break,
-            () = wake_settle.notified() => {}
-            result = source.wait_for_mail(wait.unwrap_or(poll)) => {
+            result = source.wait_for_mail(idle, &wake_settle) => {
                 if let Err(e) = result {
-                    tracing::warn!(error = %format!("{e:#}"), "waiting for mail failed");
+                    tracing::warn!(error = %format!("{e:#}"), "waiting for mail failed; reconnecting");
                 }
             }
         }

@@ -81,6 +81,10 @@ pub struct MailboxSettings {
     pub username: String,
     /// IMAP password (never logged).
     pub password: SecretString,
+    /// IMAP authentication command.
+    pub auth: ImapAuth,
+    /// An extra CA certificate to trust.
+    pub ca_file: Option<PathBuf>,
     /// Folder new mail arrives in.
     pub folder: String,
     /// Folder handled mail is moved to.
@@ -91,6 +95,19 @@ pub struct MailboxSettings {
     pub poll_interval_secs: u64,
     /// Larger messages are quarantined unread.
     pub max_message_bytes: u64,
+    /// Longest IDLE before it is re-issued.
+    pub idle_secs: u64,
+    /// Longest any one IMAP or SMTP exchange may take.
+    pub timeout_secs: u64,
+}
+
+/// How to authenticate to IMAP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapAuth {
+    /// AUTHENTICATE PLAIN (RFC 4616).
+    Plain,
+    /// The LOGIN command.
+    Login,
 }
 
 /// How outgoing mail leaves.
@@ -110,6 +127,8 @@ pub struct OutboundSettings {
     pub username: String,
     /// SMTP password (never logged).
     pub password: SecretString,
+    /// An extra CA certificate to trust.
+    pub ca_file: Option<PathBuf>,
     /// Attempts before a temporarily failing message is given up and reported.
     pub max_attempts: u32,
     /// First retry delay in seconds.
@@ -173,11 +192,15 @@ struct RawMailbox {
     tls: String,
     username: String,
     password: SecretString,
+    auth: String,
+    ca_file: String,
     folder: String,
     processed_folder: String,
     quarantine_folder: String,
     poll_interval_secs: i64,
     max_message_bytes: i64,
+    idle_secs: i64,
+    timeout_secs: i64,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +212,7 @@ struct RawOutbound {
     tls: String,
     username: String,
     password: SecretString,
+    ca_file: String,
     max_attempts: i64,
     retry_base_secs: i64,
 }
@@ -266,12 +290,23 @@ impl Settings {
             tls: tls("mailbox.tls", &m.tls)?,
             username: m.username,
             password: m.password,
+            auth: pick(
+                "mailbox.auth",
+                &m.auth,
+                &[("plain", ImapAuth::Plain), ("login", ImapAuth::Login)],
+            )?,
+            ca_file: optional_file("mailbox.ca_file", &m.ca_file)?,
             folder: non_empty("mailbox.folder", &m.folder)?,
             processed_folder: non_empty("mailbox.processed_folder", &m.processed_folder)?,
             quarantine_folder: non_empty("mailbox.quarantine_folder", &m.quarantine_folder)?,
             poll_interval_secs: positive("mailbox.poll_interval_secs", m.poll_interval_secs)?,
             max_message_bytes: positive("mailbox.max_message_bytes", m.max_message_bytes)?,
+            idle_secs: positive("mailbox.idle_secs", m.idle_secs)?,
+            timeout_secs: positive("mailbox.timeout_secs", m.timeout_secs)?,
         };
+        if mailbox.idle_secs > 300 {
+            bail!("mailbox.idle_secs: {} is over 300; IDLE must be re-issued at least every 5 minutes", mailbox.idle_secs);
+        }
         if mailbox.kind == MailboxKind::Imap {
             non_empty("mailbox.host", &mailbox.host)?;
             non_empty("mailbox.username", &mailbox.username)?;
@@ -292,6 +327,7 @@ impl Settings {
             tls: tls("outbound.tls", &o.tls)?,
             username: o.username,
             password: o.password,
+            ca_file: optional_file("outbound.ca_file", &o.ca_file)?,
             max_attempts: u32::try_from(positive("outbound.max_attempts", o.max_attempts)?)
                 .context("outbound.max_attempts: too large")?,
             retry_base_secs: positive("outbound.retry_base_secs", o.retry_base_secs)?,
@@ -378,6 +414,18 @@ fn non_empty(key: &str, value: &str) -> Result<String> {
 
 fn non_empty_path(key: &str, value: &str) -> Result<PathBuf> {
     non_empty(key, value).map(PathBuf::from)
+}
+
+fn optional_file(key: &str, value: &str) -> Result<Option<PathBuf>> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let path = PathBuf::from(v);
+    if !path.is_file() {
+        bail!("{key}: {} is not a file", path.display());
+    }
+    Ok(Some(path))
 }
 
 fn port(key: &str, value: i64) -> Result<u16> {

@@ -224,12 +224,14 @@ pub struct Unsettled {
     pub locator: Locator,
     /// Where it goes.
     pub disposition: Disposition,
+    /// Its Message-ID, to find it again if its folder was renumbered.
+    pub message_id: Option<String>,
 }
 
 /// Finished messages still sitting in the incoming folder.
 pub async fn unsettled(pool: &SqlitePool) -> Result<Vec<Unsettled>> {
     let rows = sqlx::query(
-        "SELECT id, source_folder, source_uid, state FROM messages
+        "SELECT id, source_folder, source_uid, state, message_id FROM messages
          WHERE state != 'received' AND settled_at IS NULL ORDER BY id",
     )
     .fetch_all(pool)
@@ -249,6 +251,7 @@ pub async fn unsettled(pool: &SqlitePool) -> Result<Vec<Unsettled>> {
                     uid: uid.to_string(),
                 },
                 disposition,
+                message_id: row.get(4),
             });
         }
     }

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
+use tokio::sync::Notify;
 
 use super::{Disposition, Locator, MailboxSource, Waiting};
 
@@ -113,7 +114,17 @@ impl MailboxSource for MaildirSource {
         Ok(head)
     }
 
-    async fn settle(&mut self, locator: &Locator, disposition: Disposition) -> Result<()> {
+    async fn recorded(&mut self, _locator: &Locator) -> Result<()> {
+        // Files stay in new/ until settled; listing them again is cheap and the ledger dedups.
+        Ok(())
+    }
+
+    async fn settle(
+        &mut self,
+        locator: &Locator,
+        _message_id: Option<&str>,
+        disposition: Disposition,
+    ) -> Result<()> {
         let from = self.path_of(locator)?;
         let folder = match disposition {
             Disposition::Processed => ".Processed",
@@ -136,8 +147,11 @@ impl MailboxSource for MaildirSource {
         }
     }
 
-    async fn wait_for_mail(&mut self, max_wait: Duration) -> Result<()> {
-        tokio::time::sleep(self.poll.min(max_wait)).await;
+    async fn wait_for_mail(&mut self, max_wait: Duration, interrupt: &Notify) -> Result<()> {
+        tokio::select! {
+            () = tokio::time::sleep(self.poll.min(max_wait)) => {}
+            () = interrupt.notified() => {}
+        }
         Ok(())
     }
 }
@@ -173,7 +187,7 @@ mod tests {
             b"Subject: x\r\n\r\nhi"
         );
 
-        md.settle(&waiting[0].locator, Disposition::Processed)
+        md.settle(&waiting[0].locator, None, Disposition::Processed)
             .await
             .unwrap();
         assert!(md.waiting().await.unwrap().is_empty());
@@ -201,7 +215,7 @@ mod tests {
         for body in ["first", "second"] {
             std::fs::write(dir.path().join("new/1.eml"), body).unwrap();
             let w = md.waiting().await.unwrap();
-            md.settle(&w[0].locator, Disposition::Processed)
+            md.settle(&w[0].locator, None, Disposition::Processed)
                 .await
                 .unwrap();
         }
@@ -225,6 +239,8 @@ mod tests {
             uid_validity: 0,
             uid: "new/gone".into(),
         };
-        md.settle(&loc, Disposition::Quarantine).await.unwrap();
+        md.settle(&loc, None, Disposition::Quarantine)
+            .await
+            .unwrap();
     }
 }

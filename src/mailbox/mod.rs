@@ -3,13 +3,17 @@
 //! One trait, shaped after IMAP (folders, UIDVALIDITY, UIDs, size before fetch, move after
 //! commit), so the Maildir used by the embedded default and the IMAP source behave alike.
 
+pub mod imap;
 mod maildir;
 
 use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Result;
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
 
+pub use imap::ImapSource;
 pub use maildir::MaildirSource;
 
 use crate::settings::{MailboxKind, MailboxSettings};
@@ -61,72 +65,92 @@ pub trait MailboxSource {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<u8>>> + Send;
 
+    /// Tells the source the ledger now holds this message, so it need not be listed again.
+    fn recorded(&mut self, locator: &Locator) -> impl Future<Output = Result<()>> + Send;
+
     /// Moves a message out of the incoming folder; a message already gone is not an error.
+    /// `message_id` finds it again if its folder was renumbered since it was listed.
     fn settle(
         &mut self,
         locator: &Locator,
+        message_id: Option<&str>,
         disposition: Disposition,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Returns when new mail may have arrived, or after `max_wait` at the latest.
-    fn wait_for_mail(&mut self, max_wait: Duration) -> impl Future<Output = Result<()>> + Send;
+    /// Returns when new mail may have arrived, when `interrupt` is notified, or after
+    /// `max_wait` at the latest.
+    fn wait_for_mail(
+        &mut self,
+        max_wait: Duration,
+        interrupt: &Notify,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// The source chosen by configuration.
 pub enum AnySource {
     /// A local Maildir.
     Maildir(MaildirSource),
+    /// An IMAP server.
+    Imap(Box<ImapSource>),
 }
 
 impl AnySource {
     /// Builds the source that `mailbox.kind` names.
-    pub fn from_settings(settings: &MailboxSettings) -> Result<Self> {
+    pub fn from_settings(settings: &MailboxSettings, pool: &SqlitePool) -> Result<Self> {
         match settings.kind {
             MailboxKind::Maildir => Ok(Self::Maildir(MaildirSource::open(
                 &settings.path,
                 Duration::from_secs(settings.poll_interval_secs),
             )?)),
-            MailboxKind::Imap => anyhow::bail!(
-                "mailbox.kind: 'imap' is not available in this build yet; use 'maildir'"
-            ),
+            MailboxKind::Imap => Ok(Self::Imap(Box::new(ImapSource::new(
+                settings,
+                pool.clone(),
+            )))),
         }
     }
 }
 
+/// Calls the same method on whichever source is configured.
+macro_rules! dispatch {
+    ($self:ident, $source:ident => $call:expr) => {
+        match $self {
+            AnySource::Maildir($source) => $call,
+            AnySource::Imap($source) => $call,
+        }
+    };
+}
+
 impl MailboxSource for AnySource {
     fn describe(&self) -> String {
-        match self {
-            Self::Maildir(m) => m.describe(),
-        }
+        dispatch!(self, s => s.describe())
     }
 
     async fn waiting(&mut self) -> Result<Vec<Waiting>> {
-        match self {
-            Self::Maildir(m) => m.waiting().await,
-        }
+        dispatch!(self, s => s.waiting().await)
     }
 
     async fn fetch(&mut self, locator: &Locator) -> Result<Vec<u8>> {
-        match self {
-            Self::Maildir(m) => m.fetch(locator).await,
-        }
+        dispatch!(self, s => s.fetch(locator).await)
     }
 
     async fn fetch_head(&mut self, locator: &Locator, limit: usize) -> Result<Vec<u8>> {
-        match self {
-            Self::Maildir(m) => m.fetch_head(locator, limit).await,
-        }
+        dispatch!(self, s => s.fetch_head(locator, limit).await)
     }
 
-    async fn settle(&mut self, locator: &Locator, disposition: Disposition) -> Result<()> {
-        match self {
-            Self::Maildir(m) => m.settle(locator, disposition).await,
-        }
+    async fn recorded(&mut self, locator: &Locator) -> Result<()> {
+        dispatch!(self, s => s.recorded(locator).await)
     }
 
-    async fn wait_for_mail(&mut self, max_wait: Duration) -> Result<()> {
-        match self {
-            Self::Maildir(m) => m.wait_for_mail(max_wait).await,
-        }
+    async fn settle(
+        &mut self,
+        locator: &Locator,
+        message_id: Option<&str>,
+        disposition: Disposition,
+    ) -> Result<()> {
+        dispatch!(self, s => s.settle(locator, message_id, disposition).await)
+    }
+
+    async fn wait_for_mail(&mut self, max_wait: Duration, interrupt: &Notify) -> Result<()> {
+        dispatch!(self, s => s.wait_for_mail(max_wait, interrupt).await)
     }
 }

@@ -3,6 +3,7 @@
 //! crash left `attempting` is never blindly sent again.
 
 mod directory;
+mod smtp;
 
 use std::future::Future;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 pub use directory::DirectoryTransport;
+pub use smtp::SmtpTransport;
 
 use crate::db::begin_write;
 use crate::outbox::{self, Composer, Draft, Outgoing, Purpose};
@@ -46,6 +48,8 @@ pub trait Transport {
 pub enum AnyTransport {
     /// `.eml` files in a folder.
     Directory(DirectoryTransport),
+    /// An SMTP server.
+    Smtp(SmtpTransport),
 }
 
 impl AnyTransport {
@@ -55,9 +59,10 @@ impl AnyTransport {
             OutboundKind::Directory => Ok(Self::Directory(DirectoryTransport::open(
                 &settings.outbound.path,
             )?)),
-            OutboundKind::Smtp => anyhow::bail!(
-                "outbound.kind: 'smtp' is not available in this build yet; use 'directory'"
-            ),
+            OutboundKind::Smtp => Ok(Self::Smtp(SmtpTransport::new(
+                &settings.outbound,
+                Duration::from_secs(settings.mailbox.timeout_secs),
+            )?)),
         }
     }
 }
@@ -66,18 +71,21 @@ impl Transport for AnyTransport {
     fn describe(&self) -> String {
         match self {
             Self::Directory(d) => d.describe(),
+            Self::Smtp(s) => s.describe(),
         }
     }
 
     async fn send(&self, mail: &Outgoing) -> SendOutcome {
         match self {
             Self::Directory(d) => d.send(mail).await,
+            Self::Smtp(s) => s.send(mail).await,
         }
     }
 
     async fn was_delivered(&self, mail: &Outgoing) -> Option<bool> {
         match self {
             Self::Directory(d) => d.was_delivered(mail).await,
+            Self::Smtp(s) => s.was_delivered(mail).await,
         }
     }
 }

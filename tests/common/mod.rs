@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod servers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -26,11 +28,17 @@ pub struct Desk {
 impl Desk {
     /// A fresh installation whose config overlay points every path into the temp folder.
     pub fn new() -> Self {
+        Self::with_sections("", "")
+    }
+
+    /// Like [`Desk::new`], with extra lines for the `[mailbox]` and `[outbound]` sections
+    /// (IMAP and SMTP settings, retry limits).
+    pub fn with_sections(mailbox: &str, outbound: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let config = format!(
-            "[mailbox]\npath = \"{inbox}\"\npoll_interval_secs = 1\n\
-             [outbound]\npath = \"{outbox}\"\n\
+            "[mailbox]\npath = \"{inbox}\"\npoll_interval_secs = 1\n{mailbox}\n\
+             [outbound]\npath = \"{outbox}\"\n{outbound}\n\
              [agency]\noperators = [\"operator@egov.md\"]\n\
              [database]\nurl = \"sqlite://{db}\"\n\
              [workflow]\nservices = \"{services}\"\ntemplates = \"{templates}\"\n",

@@ -1,0 +1,195 @@
+//! Real Dovecot and Postfix for the integration tests, started by `scripts/mail-servers.sh`
+//! in a temporary folder on loopback ports.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::repo;
+
+/// Set to skip these tests knowingly on a machine without the servers.
+const SKIP_VAR: &str = "EGOV_DESK_SKIP_MAIL_SERVERS";
+
+/// A running pair of servers; stopped when dropped.
+pub struct MailServers {
+    dir: tempfile::TempDir,
+    env: HashMap<String, String>,
+}
+
+impl MailServers {
+    /// Starts both servers, or — only when `EGOV_DESK_SKIP_MAIL_SERVERS=1` — says loudly that
+    /// the test is skipped. Without that variable a missing server fails the test.
+    pub fn start() -> Option<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("egov-desk-mail-")
+            .tempdir()
+            .unwrap();
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/mail-servers.sh"))
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .expect("running scripts/mail-servers.sh");
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr);
+            if std::env::var(SKIP_VAR).as_deref() == Ok("1") {
+                eprintln!(
+                    "\n=====================================================================\n\
+                     SKIPPED: real mail servers unavailable ({SKIP_VAR}=1):\n{why}\
+                     =====================================================================\n"
+                );
+                return None;
+            }
+            panic!(
+                "the integration tests need Dovecot and Postfix and could not start them:\n{why}\n\
+                 Install them with `sudo scripts/mail-servers.sh install` and run the tests as root,\n\
+                 or set {SKIP_VAR}=1 to skip these tests knowingly."
+            );
+        }
+        let env = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Some(Self { dir, env })
+    }
+
+    fn var(&self, key: &str) -> &str {
+        self.env
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("{key} missing"))
+    }
+
+    /// Plain IMAP port.
+    pub fn imap_port(&self) -> u16 {
+        self.var("IMAP_PORT").parse().unwrap()
+    }
+
+    /// IMAP over TLS port.
+    pub fn imaps_port(&self) -> u16 {
+        self.var("IMAPS_PORT").parse().unwrap()
+    }
+
+    /// SMTP port (STARTTLS offered).
+    pub fn smtp_port(&self) -> u16 {
+        self.var("SMTP_PORT").parse().unwrap()
+    }
+
+    /// The CA that signed the servers' certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        PathBuf::from(self.var("CA_FILE"))
+    }
+
+    /// `[mailbox]` lines for the daemon: the agency's mailbox over plain IMAP.
+    pub fn imap_section(&self) -> String {
+        format!(
+            "kind = \"imap\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+             username = \"servicii@egov.md\"\npassword = \"test\"\ntimeout_secs = 10\n",
+            self.imap_port()
+        )
+    }
+
+    /// `[outbound]` lines for the daemon: plain SMTP to the test Postfix.
+    pub fn smtp_section(&self) -> String {
+        format!(
+            "kind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
+            self.smtp_port()
+        )
+    }
+
+    /// Sends a message through Postfix, as a beneficiary's mail server would.
+    pub fn send(&self, from: &str, to: &[&str], raw: &[u8]) {
+        use lettre::address::Envelope;
+        use lettre::Transport;
+        let smtp = lettre::SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(self.smtp_port())
+            .build();
+        let envelope = Envelope::new(
+            Some(from.parse().unwrap()),
+            to.iter().map(|t| t.parse().unwrap()).collect(),
+        )
+        .unwrap();
+        smtp.send_raw(&envelope, raw).unwrap();
+    }
+
+    /// Sends many messages over one SMTP connection.
+    pub fn send_many(&self, messages: &[(String, Vec<u8>)]) {
+        use lettre::address::Envelope;
+        use lettre::Transport;
+        let smtp = lettre::SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(self.smtp_port())
+            .build();
+        for (from, raw) in messages {
+            let envelope = Envelope::new(
+                Some(from.parse().unwrap()),
+                vec!["servicii@egov.md".parse().unwrap()],
+            )
+            .unwrap();
+            smtp.send_raw(&envelope, raw).unwrap();
+        }
+    }
+
+    /// The messages in `user`'s folder (`""` for the inbox, `"Processed"`...).
+    pub fn mailbox(&self, user: &str, folder: &str) -> Vec<Vec<u8>> {
+        let mut root = PathBuf::from(self.var("MAIL_ROOT")).join(user);
+        if !folder.is_empty() {
+            root = root.join(format!(".{folder}"));
+        }
+        let mut files: Vec<PathBuf> = ["new", "cur"]
+            .iter()
+            .flat_map(|sub| std::fs::read_dir(root.join(sub)).into_iter().flatten())
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+
+    /// Makes Postfix answer mail to recipients matching `pattern` (a PCRE) with `reply`,
+    /// e.g. `450 4.7.1 try later`; an empty list lets everything through again.
+    pub fn set_recipient_rules(&self, rules: &[(&str, &str)]) {
+        let text: String = rules.iter().map(|(p, r)| format!("/{p}/ {r}\n")).collect();
+        std::fs::write(self.var("RECIPIENT_ACCESS"), text).unwrap();
+        self.script(&["reload-postfix"]);
+    }
+
+    /// Postfix's log.
+    pub fn maillog(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("postfix/maillog")).unwrap_or_default()
+    }
+
+    /// Stops Dovecot (Postfix keeps queueing).
+    pub fn stop_dovecot(&self) {
+        self.script(&["stop-dovecot"]);
+    }
+
+    /// Starts Dovecot again.
+    pub fn start_dovecot(&self) {
+        self.script(&["start-dovecot"]);
+    }
+
+    fn script(&self, args: &[&str]) {
+        let status = Command::new("bash")
+            .arg(repo().join("scripts/mail-servers.sh"))
+            .args(args)
+            .arg(self.dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "mail-servers.sh {args:?} failed");
+    }
+
+    /// The servers' folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for MailServers {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(repo().join("scripts/mail-servers.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}

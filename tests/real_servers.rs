@@ -1,0 +1,353 @@
+//! The daemon against real Dovecot (IMAP) and Postfix (SMTP), started by
+//! `scripts/mail-servers.sh` on loopback: mail goes in and out through the servers.
+
+mod common;
+
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::servers::MailServers;
+use common::{fixture, message, wait_until, Desk};
+
+fn parsed(raw: &[u8]) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default().parse(raw).unwrap()
+}
+
+fn in_reply_to(raw: &[u8]) -> String {
+    parsed(raw)
+        .in_reply_to()
+        .as_text()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Subject and text of a mail, decoded (bodies may travel as base64 or quoted-printable).
+fn readable(raw: &[u8]) -> String {
+    let m = parsed(raw);
+    format!(
+        "{}\n{}",
+        m.subject().unwrap_or_default(),
+        m.body_text(0).unwrap_or_default()
+    )
+}
+
+fn spawn_run(desk: &Desk) -> Child {
+    desk.command(&["run"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn stop(mut child: Child) -> String {
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "unclean stop {status:?}:\n{err}");
+    err
+}
+
+#[test]
+fn a_mail_through_postfix_is_processed_moved_and_answered_in_its_thread() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    // Production-like: IMAP over TLS, SMTP with STARTTLS, both trusting the agency's CA.
+    let ca = servers.ca_file();
+    let desk = Desk::with_sections(
+        &format!(
+            "kind = \"imap\"\nhost = \"localhost\"\nport = {}\ntls = \"tls\"\nca_file = \"{}\"\n\
+             username = \"servicii@egov.md\"\npassword = \"test\"\n",
+            servers.imaps_port(),
+            ca.display()
+        ),
+        &format!(
+            "kind = \"smtp\"\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\nca_file = \"{}\"\n\
+             username = \"servicii@egov.md\"\npassword = \"test\"\n",
+            servers.smtp_port(),
+            ca.display()
+        ),
+    );
+    let child = spawn_run(&desk);
+    let original = fixture("mail/ro-mdocs-complete.eml");
+    servers.send("ion.popescu@asp.gov.md", &["servicii@egov.md"], &original);
+
+    let answered = wait_until(Duration::from_secs(30), || {
+        !servers.mailbox("ion.popescu@asp.gov.md", "").is_empty()
+    });
+    let log = stop(child);
+    assert!(
+        answered,
+        "no reply reached the beneficiary's mailbox:\n{log}"
+    );
+
+    let replies = servers.mailbox("ion.popescu@asp.gov.md", "");
+    assert_eq!(replies.len(), 1);
+    let reply = parsed(&replies[0]);
+    assert_eq!(
+        in_reply_to(&replies[0]),
+        "ro-mdocs-complete@fixtures.example.md"
+    );
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    assert!(reply.subject().unwrap().contains(&format!("[{reference}]")));
+    assert!(reply.body_text(0).unwrap().contains("4F3A001B22C0FFEE01"));
+    assert_eq!(servers.mailbox("operator@egov.md", "").len(), 1);
+    assert!(
+        servers.mailbox("servicii@egov.md", "").is_empty(),
+        "the message left the inbox"
+    );
+    assert_eq!(servers.mailbox("servicii@egov.md", "Processed").len(), 1);
+    assert_eq!(desk.case(&reference)["step"], "materials_review");
+}
+
+#[test]
+fn the_daemon_reconnects_when_dovecot_restarts_and_processes_what_arrived() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
+    let child = spawn_run(&desk);
+    let first = message(
+        "a@inst1.gov.md",
+        "Conectare MDocs",
+        "first@inst1.gov.md",
+        "",
+        "Denumirea sistemului: SIA Unu\r\n",
+    );
+    servers.send("a@inst1.gov.md", &["servicii@egov.md"], &first);
+    assert!(wait_until(Duration::from_secs(30), || servers
+        .mailbox("a@inst1.gov.md", "")
+        .len()
+        == 1));
+
+    servers.stop_dovecot();
+    std::thread::sleep(Duration::from_secs(3));
+    // Postfix queues this while Dovecot is down and delivers it when it is back.
+    let second = message(
+        "b@inst2.gov.md",
+        "Conectare MLog",
+        "second@inst2.gov.md",
+        "",
+        "Denumirea sistemului: SIA Doi\r\n",
+    );
+    servers.send("b@inst2.gov.md", &["servicii@egov.md"], &second);
+    std::thread::sleep(Duration::from_secs(2));
+    servers.start_dovecot();
+
+    let answered = wait_until(Duration::from_secs(90), || {
+        servers.mailbox("b@inst2.gov.md", "").len() == 1
+    });
+    let log = stop(child);
+    assert!(answered, "no reply after the restart:\n{log}");
+    assert!(
+        log.contains("backing off") || log.contains("reconnecting"),
+        "the outage went unnoticed:\n{log}"
+    );
+    assert_eq!(
+        servers.mailbox("a@inst1.gov.md", "").len(),
+        1,
+        "the first mail was answered twice"
+    );
+    assert_eq!(desk.cases().len(), 2);
+}
+
+#[test]
+fn sigkill_during_a_backlog_loses_no_message_and_delivers_no_reply_twice() {
+    const BACKLOG: usize = 240;
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
+    let senders: Vec<String> = (0..BACKLOG)
+        .map(|i| format!("b{i}@inst{i}.gov.md"))
+        .collect();
+    let messages: Vec<(String, Vec<u8>)> = senders
+        .iter()
+        .enumerate()
+        .map(|(i, from)| {
+            let body = format!(
+                "Buna ziua,\r\nDenumirea sistemului: SIA {i}\r\nIP public: 85.121.{}.{}\r\n",
+                i / 200,
+                i % 200 + 1
+            );
+            (
+                from.clone(),
+                message(
+                    from,
+                    "Conectare MDocs",
+                    &format!("k{i}@inst{i}.gov.md"),
+                    "",
+                    &body,
+                ),
+            )
+        })
+        .collect();
+    servers.send_many(&messages);
+    assert!(wait_until(Duration::from_secs(60), || servers
+        .mailbox("servicii@egov.md", "")
+        .len()
+        == BACKLOG));
+
+    for (round, delay_ms) in [400u64, 900, 250, 1300, 600, 1800, 350, 1100]
+        .into_iter()
+        .enumerate()
+    {
+        let mut child = desk
+            .command(&["run"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        eprintln!(
+            "round {round}: SIGKILL after {delay_ms} ms; {} left in the inbox",
+            servers.mailbox("servicii@egov.md", "").len()
+        );
+    }
+    desk.run(&["once"]);
+    desk.run(&["once"]);
+
+    assert_eq!(
+        desk.cases().len(),
+        BACKLOG,
+        "every message in the ledger, once"
+    );
+    assert!(servers.mailbox("servicii@egov.md", "").is_empty());
+    assert_eq!(
+        servers.mailbox("servicii@egov.md", "Processed").len(),
+        BACKLOG
+    );
+    // Let Postfix deliver everything it accepted.
+    std::thread::sleep(Duration::from_secs(3));
+    let notices: Vec<String> = servers
+        .mailbox("operator@egov.md", "")
+        .iter()
+        .map(|raw| readable(raw))
+        .filter(|t| t.contains("livrare incert"))
+        .collect();
+    let mut missing = 0;
+    for from in &senders {
+        let got = servers.mailbox(from, "").len();
+        assert!(got <= 1, "{from} got {got} replies");
+        if got == 0 {
+            // Only a send cut off mid-transaction may be missing, and the operators were told.
+            assert!(
+                notices.iter().any(|n| n.contains(from.as_str())),
+                "{from} got no reply and nobody was told"
+            );
+            missing += 1;
+        }
+    }
+    eprintln!("{missing} replies of uncertain fate reported to the operators");
+}
+
+#[test]
+fn a_temporary_smtp_refusal_is_retried_and_the_reply_sent_once() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    servers.set_recipient_rules(&[("^later@", "450 4.7.1 Try again later")]);
+    let desk = Desk::with_sections(
+        &servers.imap_section(),
+        &format!(
+            "{}max_attempts = 20\nretry_base_secs = 1\n",
+            servers.smtp_section()
+        ),
+    );
+    let child = spawn_run(&desk);
+    let raw = message(
+        "later@inst.gov.md",
+        "Conectare MSign",
+        "later-1@inst.gov.md",
+        "",
+        "Denumirea sistemului: SIA\r\n",
+    );
+    servers.send("later@inst.gov.md", &["servicii@egov.md"], &raw);
+    let refused = wait_until(Duration::from_secs(30), || {
+        servers
+            .maillog()
+            .matches("<later@inst.gov.md>: Recipient address rejected")
+            .count()
+            >= 2
+    });
+    assert!(
+        refused,
+        "Postfix never refused the reply:\n{}",
+        servers.maillog()
+    );
+
+    servers.set_recipient_rules(&[]);
+    let delivered = wait_until(Duration::from_secs(60), || {
+        servers.mailbox("later@inst.gov.md", "").len() == 1
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let log = stop(child);
+    assert!(
+        delivered,
+        "the reply was not retried into the mailbox:\n{log}"
+    );
+    assert_eq!(servers.mailbox("later@inst.gov.md", "").len(), 1);
+    assert!(log.contains("will retry"), "{log}");
+}
+
+#[test]
+fn a_permanent_smtp_refusal_is_reported_to_the_operators_and_not_retried() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    servers.set_recipient_rules(&[("^refused@", "550 5.1.1 No such user here")]);
+    let desk = Desk::with_sections(
+        &servers.imap_section(),
+        &format!("{}retry_base_secs = 1\n", servers.smtp_section()),
+    );
+    let raw = message(
+        "refused@inst.gov.md",
+        "Conectare MSign",
+        "refused-1@inst.gov.md",
+        "",
+        "Denumirea sistemului: SIA\r\n",
+    );
+    servers.send("refused@inst.gov.md", &["servicii@egov.md"], &raw);
+    assert!(wait_until(Duration::from_secs(30), || servers
+        .mailbox("servicii@egov.md", "")
+        .len()
+        == 1));
+
+    desk.run(&["once"]);
+    desk.run(&["once"]);
+    std::thread::sleep(Duration::from_secs(2));
+    desk.run(&["once"]);
+
+    let rejections = servers
+        .maillog()
+        .matches("<refused@inst.gov.md>: Recipient address rejected")
+        .count();
+    assert_eq!(
+        rejections,
+        1,
+        "a 5xx must not be retried:\n{}",
+        servers.maillog()
+    );
+    assert!(servers.mailbox("refused@inst.gov.md", "").is_empty());
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    let mail = desk.case(&reference)["mail"].clone();
+    let ack = mail
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["purpose"] == "acknowledgement")
+        .unwrap();
+    assert_eq!(ack["state"], "failed");
+    let notices: Vec<String> = servers
+        .mailbox("operator@egov.md", "")
+        .iter()
+        .map(|raw| readable(raw))
+        .filter(|t| t.contains("nelivrat"))
+        .collect();
+    assert_eq!(notices.len(), 1, "the operators were not told");
+    assert!(notices[0].contains("550"), "{}", notices[0]);
+}
