@@ -31,11 +31,30 @@ pub async fn open(url: &str) -> Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("opening the database {}", file.display()))?;
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .context("migrating the database")?;
+    // sqlx takes no lock while migrating SQLite: two processes opening a new database at
+    // once (the daemon and a `case` command) would both create the tables. A file lock
+    // beside the database makes the second wait for the first.
+    let lock = migration_lock(&file)?;
+    let migrated = sqlx::migrate!("./migrations").run(&pool).await;
+    drop(lock);
+    migrated.context("migrating the database")?;
     Ok(pool)
+}
+
+fn migration_lock(db_file: &std::path::Path) -> Result<Option<std::fs::File>> {
+    if db_file.as_os_str().is_empty() || db_file == std::path::Path::new(":memory:") {
+        return Ok(None);
+    }
+    let mut name = db_file.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)
+        .with_context(|| format!("opening {}", std::path::Path::new(&name).display()))?;
+    file.lock().context("locking the database for migration")?;
+    Ok(Some(file))
 }
 
 /// Starts a write transaction that takes the write lock at once, so two writers never
@@ -64,4 +83,25 @@ pub async fn instance_token(pool: &SqlitePool) -> Result<String> {
         .fetch_one(pool)
         .await
         .context("reading the installation token")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn several_processes_may_open_a_new_database_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("new.db").display());
+        let opens: Vec<_> = (0..4)
+            .map(|_| tokio::spawn(open_owned(url.clone())))
+            .collect();
+        for open in opens {
+            open.await.unwrap().unwrap();
+        }
+    }
+
+    async fn open_owned(url: String) -> Result<()> {
+        open(&url).await.map(|_| ())
+    }
 }

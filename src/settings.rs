@@ -91,6 +91,8 @@ pub struct MailboxSettings {
     pub processed_folder: String,
     /// Folder mail that could not be handled is moved to.
     pub quarantine_folder: String,
+    /// Whether UID MOVE may be used.
+    pub move_mode: MoveMode,
     /// How often to look for mail where the source cannot push.
     pub poll_interval_secs: u64,
     /// Larger messages are quarantined unread.
@@ -99,6 +101,15 @@ pub struct MailboxSettings {
     pub idle_secs: u64,
     /// Longest any one IMAP or SMTP exchange may take.
     pub timeout_secs: u64,
+}
+
+/// How handled mail is moved out of the IMAP inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveMode {
+    /// UID MOVE when the server advertises it, else the fallback.
+    Auto,
+    /// Always COPY + `\Deleted` + UID EXPUNGE.
+    Copy,
 }
 
 /// How to authenticate to IMAP.
@@ -197,6 +208,8 @@ struct RawMailbox {
     folder: String,
     processed_folder: String,
     quarantine_folder: String,
+    #[serde(rename = "move")]
+    move_mode: String,
     poll_interval_secs: i64,
     max_message_bytes: i64,
     idle_secs: i64,
@@ -299,6 +312,11 @@ impl Settings {
             folder: non_empty("mailbox.folder", &m.folder)?,
             processed_folder: non_empty("mailbox.processed_folder", &m.processed_folder)?,
             quarantine_folder: non_empty("mailbox.quarantine_folder", &m.quarantine_folder)?,
+            move_mode: pick(
+                "mailbox.move",
+                &m.move_mode,
+                &[("auto", MoveMode::Auto), ("copy", MoveMode::Copy)],
+            )?,
             poll_interval_secs: positive("mailbox.poll_interval_secs", m.poll_interval_secs)?,
             max_message_bytes: positive("mailbox.max_message_bytes", m.max_message_bytes)?,
             idle_secs: positive("mailbox.idle_secs", m.idle_secs)?,

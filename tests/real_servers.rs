@@ -351,3 +351,257 @@ fn a_permanent_smtp_refusal_is_reported_to_the_operators_and_not_retried() {
     assert_eq!(notices.len(), 1, "the operators were not told");
     assert!(notices[0].contains("550"), "{}", notices[0]);
 }
+
+/// Puts a file straight into a Dovecot Maildir, as a restore from backup would.
+fn drop_into_maildir(dir: &std::path::Path, name: &str, raw: &[u8]) {
+    let path = dir.join("new").join(name);
+    std::fs::write(&path, raw).unwrap();
+    // Dovecot runs as `mail`; the file must be its own to move it later.
+    let _ = std::process::Command::new("chown")
+        .arg("mail:mail")
+        .arg(&path)
+        .status();
+}
+
+#[test]
+fn oversize_and_unreadable_mail_is_quarantined_without_blocking_the_rest() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    // "copy": the COPY + \Deleted + UID EXPUNGE fallback, against the same real server.
+    let desk = Desk::with_sections(
+        &format!(
+            "{}max_message_bytes = 20000\nmove = \"copy\"\n",
+            servers.imap_section()
+        ),
+        &servers.smtp_section(),
+    );
+    let big_body = "Denumirea sistemului: SIA Mare\r\n".to_string()
+        + &"x"
+            .repeat(76)
+            .repeat(800)
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(76)
+            .map(|c| c.iter().collect::<String>() + "\r\n")
+            .collect::<String>();
+    let big = message(
+        "big@inst.gov.md",
+        "Conectare MDocs",
+        "big-1@inst.gov.md",
+        "",
+        &big_body,
+    );
+    servers.send("big@inst.gov.md", &["servicii@egov.md"], &big);
+    assert!(wait_until(Duration::from_secs(30), || servers
+        .mailbox("servicii@egov.md", "")
+        .len()
+        == 1));
+    // No From at all: Postfix would add one, so this arrives the way a broken import would.
+    drop_into_maildir(
+        &servers.maildir("servicii@egov.md"),
+        "1700000000.junk.test",
+        b"To: servicii@egov.md\r\nSubject: fara expeditor\r\n\r\nnimic\r\n",
+    );
+    let good = message(
+        "good@inst.gov.md",
+        "Conectare MSign",
+        "good-1@inst.gov.md",
+        "",
+        "Denumirea sistemului: SIA Bun\r\n",
+    );
+    servers.send("good@inst.gov.md", &["servicii@egov.md"], &good);
+    assert!(wait_until(Duration::from_secs(30), || servers
+        .mailbox("servicii@egov.md", "")
+        .len()
+        == 3));
+
+    let out = desk.run(&["once"]);
+    desk.run(&["once"]);
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        log.contains("move=false"),
+        "the fallback was not used:\n{log}"
+    );
+
+    assert!(wait_until(Duration::from_secs(20), || servers
+        .mailbox("good@inst.gov.md", "")
+        .len()
+        == 1));
+    assert!(servers.mailbox("big@inst.gov.md", "").is_empty());
+    assert!(
+        servers.mailbox("servicii@egov.md", "").is_empty(),
+        "everything left the inbox"
+    );
+    assert_eq!(servers.mailbox("servicii@egov.md", "Quarantine").len(), 2);
+    assert_eq!(servers.mailbox("servicii@egov.md", "Processed").len(), 1);
+    assert!(wait_until(Duration::from_secs(20), || servers
+        .mailbox("operator@egov.md", "")
+        .len()
+        == 3));
+    let reports: Vec<(usize, String)> = servers
+        .mailbox("operator@egov.md", "")
+        .iter()
+        .map(|raw| (raw.len(), readable(raw)))
+        .filter(|(_, t)| t.contains("carantină"))
+        .collect();
+    assert_eq!(reports.len(), 2);
+    let oversize = reports
+        .iter()
+        .find(|(_, t)| t.contains("exceeds mailbox.max_message_bytes"))
+        .expect("an oversize report");
+    // Only the header was fetched and kept, so the report carries no 60 KB body.
+    assert!(
+        oversize.0 < 20_000,
+        "the oversize message was downloaded whole ({} bytes)",
+        oversize.0
+    );
+}
+
+#[test]
+fn a_changed_uidvalidity_rescans_without_a_single_duplicate() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
+    let first = message(
+        "a@inst1.gov.md",
+        "Conectare MDocs",
+        "uv-1@inst1.gov.md",
+        "",
+        "Denumirea sistemului: SIA Unu\r\n",
+    );
+    servers.send("a@inst1.gov.md", &["servicii@egov.md"], &first);
+    assert!(wait_until(Duration::from_secs(30), || servers
+        .mailbox("servicii@egov.md", "")
+        .len()
+        == 1));
+    desk.run(&["once"]);
+    assert!(wait_until(Duration::from_secs(20), || servers
+        .mailbox("a@inst1.gov.md", "")
+        .len()
+        == 1));
+
+    // The mailbox is restored from a backup: the handled message is back in the inbox, and
+    // the folder was renumbered (Dovecot makes a new UIDVALIDITY without its uidlist).
+    servers.stop_dovecot();
+    let inbox = servers.maildir("servicii@egov.md");
+    drop_into_maildir(
+        &inbox,
+        "1700000001.restored.test",
+        &servers.mailbox("servicii@egov.md", "Processed")[0],
+    );
+    // Dovecot keeps UIDVALIDITY in its uidlist and in its index: both go.
+    for entry in std::fs::read_dir(&inbox).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file()
+            && path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("dovecot")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    servers.start_dovecot();
+    let second = message(
+        "b@inst2.gov.md",
+        "Conectare MLog",
+        "uv-2@inst2.gov.md",
+        "",
+        "Denumirea sistemului: SIA Doi\r\n",
+    );
+    servers.send("b@inst2.gov.md", &["servicii@egov.md"], &second);
+    assert!(wait_until(Duration::from_secs(30), || servers
+        .mailbox("servicii@egov.md", "")
+        .len()
+        == 2));
+
+    let out = desk.run(&["once"]);
+    desk.run(&["once"]);
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(log.contains("UIDVALIDITY changed"), "{log}");
+    assert!(wait_until(Duration::from_secs(20), || servers
+        .mailbox("b@inst2.gov.md", "")
+        .len()
+        == 1));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        servers.mailbox("a@inst1.gov.md", "").len(),
+        1,
+        "the restored copy was answered again"
+    );
+    assert_eq!(servers.mailbox("b@inst2.gov.md", "").len(), 1);
+    assert_eq!(desk.cases().len(), 2);
+    assert!(servers.mailbox("servicii@egov.md", "").is_empty());
+}
+
+#[test]
+fn a_send_cut_off_mid_transaction_is_not_resent_and_the_operators_are_told() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    // Postfix stalls at DATA, so the daemon is certainly mid-send when it is killed.
+    servers.postconf("smtpd_data_restrictions = sleep 25");
+    let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
+    let raw = message(
+        "cut@inst.gov.md",
+        "Conectare MSign",
+        "cut-1@inst.gov.md",
+        "",
+        "Denumirea sistemului: SIA\r\n",
+    );
+    servers.send("cut@inst.gov.md", &["servicii@egov.md"], &raw);
+    assert!(wait_until(Duration::from_secs(30), || servers
+        .mailbox("servicii@egov.md", "")
+        .len()
+        == 1));
+
+    let mut child = desk
+        .command(&["run"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let attempting = wait_until(Duration::from_secs(20), || {
+        let cases = desk.cases();
+        cases.first().is_some_and(|c| {
+            let case = desk.case(c["reference"].as_str().unwrap());
+            case["mail"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["state"] == "attempting")
+        })
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(attempting, "the send never started");
+
+    servers.postconf("smtpd_data_restrictions =");
+    desk.run(&["once"]);
+    desk.run(&["once"]);
+    std::thread::sleep(Duration::from_secs(3));
+
+    assert!(
+        servers.mailbox("cut@inst.gov.md", "").is_empty(),
+        "an interrupted send was blindly repeated"
+    );
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    let mail = desk.case(&reference)["mail"].clone();
+    let ack = mail
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["purpose"] == "acknowledgement")
+        .unwrap()
+        .clone();
+    assert_eq!(ack["state"], "uncertain");
+    let told = servers
+        .mailbox("operator@egov.md", "")
+        .iter()
+        .map(|raw| readable(raw))
+        .any(|t| t.contains("livrare incert") && t.contains("cut@inst.gov.md"));
+    assert!(told, "the operators were not told");
+}

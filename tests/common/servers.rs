@@ -153,6 +153,23 @@ impl MailServers {
         self.script(&["reload-postfix"]);
     }
 
+    /// Changes one Postfix setting (`"name = value"`) and reloads it.
+    pub fn postconf(&self, setting: &str) {
+        let status = Command::new("bash")
+            .arg(repo().join("scripts/mail-servers.sh"))
+            .arg("postconf")
+            .arg(self.dir.path())
+            .arg(setting)
+            .status()
+            .unwrap();
+        assert!(status.success(), "postconf {setting} failed");
+    }
+
+    /// Where `user`'s inbox lives on disk (a Maildir).
+    pub fn maildir(&self, user: &str) -> PathBuf {
+        PathBuf::from(self.var("MAIL_ROOT")).join(user)
+    }
+
     /// Postfix's log.
     pub fn maillog(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("postfix/maillog")).unwrap_or_default()

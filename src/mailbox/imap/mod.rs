@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use self::connect::ImapSession;
 use self::cursor::Cursor;
 use super::{Disposition, Locator, MailboxSource, Waiting};
-use crate::settings::MailboxSettings;
+use crate::settings::{MailboxSettings, MoveMode};
 
 pub use connect::client_config;
 
@@ -82,7 +82,7 @@ impl ImapSource {
         let caps = session.capabilities().await.context("CAPABILITY")?;
         self.caps = Caps {
             idle: caps.has_str("IDLE"),
-            mv: caps.has_str("MOVE"),
+            mv: caps.has_str("MOVE") && self.settings.move_mode == MoveMode::Auto,
             uidplus: caps.has_str("UIDPLUS"),
         };
         for folder in [
@@ -106,7 +106,7 @@ impl ImapSource {
         }
         self.select(&mut session).await?;
         tracing::info!(host = %self.settings.host, user = %self.settings.username,
-            idle = self.caps.idle, r#move = self.caps.mv, "IMAP session open");
+            idle = self.caps.idle, r#move = self.caps.mv, uidplus = self.caps.uidplus, "IMAP session open");
         Ok(session)
     }
 
