@@ -32,17 +32,24 @@ install() {
     postconf -m 2>/dev/null | grep -qx pcre || missing+=(postfix-pcre)
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
-    if [ ${#missing[@]} -eq 0 ]; then
+    if [ ${#missing[@]} -gt 0 ]; then
+        [ "$(id -u)" = 0 ] || die "installing ${missing[*]} needs root (apt-get)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        echo "mail-servers: installed ${missing[*]}"
+    else
         echo "mail-servers: Dovecot and Postfix are installed"
-        return
     fi
-    [ "$(id -u)" = 0 ] || die "installing ${missing[*]} needs root (apt-get)"
-    export DEBIAN_FRONTEND=noninteractive
-    # Postfix asks how it is to be configured; the tests bring their own configuration.
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    echo "mail-servers: installed ${missing[*]}"
+    ensure_default_main_cf
+}
+
+# `postfix -c DIR` is checked against the default main.cf, which must therefore exist.
+ensure_default_main_cf() {
+    [ -f /etc/postfix/main.cf ] && return
+    [ "$(id -u)" = 0 ] || die "/etc/postfix/main.cf is missing and only root can create it"
+    mkdir -p /etc/postfix
+    cp /usr/share/postfix/main.cf.dist /etc/postfix/main.cf 2>/dev/null || : > /etc/postfix/main.cf
 }
 
 make_tls() {
@@ -282,6 +289,7 @@ start() {
     dir=$(realpath -m "$1")
     [ "$(id -u)" = 0 ] || die "starting the servers needs root (Dovecot and Postfix drop to their own users)"
     command -v dovecot >/dev/null && command -v postfix >/dev/null || die "Dovecot/Postfix missing: run '$0 install'"
+    ensure_default_main_cf
     mkdir -p "$dir"
     # The servers' own users must be able to reach their files below DIR.
     chmod 755 "$dir"

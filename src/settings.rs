@@ -483,6 +483,35 @@ mod tests {
     }
 
     #[test]
+    fn the_production_example_is_valid_once_passwords_come_from_the_environment() {
+        let mut raw: Raw = Config::builder()
+            .add_source(File::from_str(EMBEDDED_DEFAULT, FileFormat::Toml))
+            .add_source(File::from_str(
+                include_str!("../config/production.example.toml"),
+                FileFormat::Toml,
+            ))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        raw.mailbox.password = SecretString::from("from-env");
+        raw.outbound.password = SecretString::from("from-env");
+        let s = Settings::validate(raw).unwrap();
+        assert_eq!(s.mailbox.kind, MailboxKind::Imap);
+        assert_eq!(s.mailbox.tls, TlsMode::Tls);
+        assert_eq!(s.outbound.kind, OutboundKind::Smtp);
+        assert!(s.mailbox.idle_secs <= 300);
+    }
+
+    #[test]
+    fn idle_longer_than_five_minutes_is_refused() {
+        let mut raw = raw_default();
+        raw.mailbox.idle_secs = 600;
+        let err = format!("{:#}", Settings::validate(raw).unwrap_err());
+        assert!(err.contains("mailbox.idle_secs"), "{err}");
+    }
+
+    #[test]
     fn a_bad_kind_names_its_key() {
         let mut raw = raw_default();
         raw.mailbox.kind = "pop3".into();
