@@ -110,30 +110,23 @@ fn the_daemon_reconnects_when_dovecot_restarts_and_processes_what_arrived() {
     };
     let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
     let child = spawn_run(&desk);
-    let first = message(
+    servers.mail_agency(
         "a@inst1.gov.md",
         "Conectare MDocs",
         "first@inst1.gov.md",
-        "",
         "Denumirea sistemului: SIA Unu\r\n",
     );
-    servers.send("a@inst1.gov.md", &["servicii@egov.md"], &first);
-    assert!(wait_until(Duration::from_secs(30), || servers
-        .mailbox("a@inst1.gov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("a@inst1.gov.md", "", 1, 30));
 
     servers.stop_dovecot();
     std::thread::sleep(Duration::from_secs(3));
     // Postfix queues this while Dovecot is down and delivers it when it is back.
-    let second = message(
+    servers.mail_agency(
         "b@inst2.gov.md",
         "Conectare MLog",
         "second@inst2.gov.md",
-        "",
         "Denumirea sistemului: SIA Doi\r\n",
     );
-    servers.send("b@inst2.gov.md", &["servicii@egov.md"], &second);
     std::thread::sleep(Duration::from_secs(2));
     servers.start_dovecot();
 
@@ -186,10 +179,7 @@ fn sigkill_during_a_backlog_loses_no_message_and_delivers_no_reply_twice() {
         })
         .collect();
     servers.send_many(&messages);
-    assert!(wait_until(Duration::from_secs(60), || servers
-        .mailbox("servicii@egov.md", "")
-        .len()
-        == BACKLOG));
+    assert!(servers.wait_for("servicii@egov.md", "", BACKLOG, 60));
 
     for (round, delay_ms) in [400u64, 900, 250, 1300, 600, 1800, 350, 1100]
         .into_iter()
@@ -259,14 +249,12 @@ fn a_temporary_smtp_refusal_is_retried_and_the_reply_sent_once() {
         ),
     );
     let child = spawn_run(&desk);
-    let raw = message(
+    servers.mail_agency(
         "later@inst.gov.md",
         "Conectare MSign",
         "later-1@inst.gov.md",
-        "",
         "Denumirea sistemului: SIA\r\n",
     );
-    servers.send("later@inst.gov.md", &["servicii@egov.md"], &raw);
     let refused = wait_until(Duration::from_secs(30), || {
         servers
             .maillog()
@@ -304,18 +292,13 @@ fn a_permanent_smtp_refusal_is_reported_to_the_operators_and_not_retried() {
         &servers.imap_section(),
         &format!("{}retry_base_secs = 1\n", servers.smtp_section()),
     );
-    let raw = message(
+    servers.mail_agency(
         "refused@inst.gov.md",
         "Conectare MSign",
         "refused-1@inst.gov.md",
-        "",
         "Denumirea sistemului: SIA\r\n",
     );
-    servers.send("refused@inst.gov.md", &["servicii@egov.md"], &raw);
-    assert!(wait_until(Duration::from_secs(30), || servers
-        .mailbox("servicii@egov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("servicii@egov.md", "", 1, 30));
 
     desk.run(&["once"]);
     desk.run(&["once"]);
@@ -393,41 +376,28 @@ fn oversize_and_unreadable_mail_is_quarantined_without_blocking_the_rest() {
         &big_body,
     );
     servers.send("big@inst.gov.md", &["servicii@egov.md"], &big);
-    assert!(wait_until(Duration::from_secs(30), || servers
-        .mailbox("servicii@egov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("servicii@egov.md", "", 1, 30));
     // No From at all: Postfix would add one, so this arrives the way a broken import would.
     drop_into_maildir(
         &servers.maildir("servicii@egov.md"),
         "1700000000.junk.test",
         b"To: servicii@egov.md\r\nSubject: fara expeditor\r\n\r\nnimic\r\n",
     );
-    let good = message(
+    servers.mail_agency(
         "good@inst.gov.md",
         "Conectare MSign",
         "good-1@inst.gov.md",
-        "",
         "Denumirea sistemului: SIA Bun\r\n",
     );
-    servers.send("good@inst.gov.md", &["servicii@egov.md"], &good);
-    assert!(wait_until(Duration::from_secs(30), || servers
-        .mailbox("servicii@egov.md", "")
-        .len()
-        == 3));
+    assert!(servers.wait_for("servicii@egov.md", "", 3, 30));
 
-    let out = desk.run(&["once"]);
-    desk.run(&["once"]);
-    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    let log = desk.passes(2);
     assert!(
         log.contains("move=false"),
         "the fallback was not used:\n{log}"
     );
 
-    assert!(wait_until(Duration::from_secs(20), || servers
-        .mailbox("good@inst.gov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("good@inst.gov.md", "", 1, 20));
     assert!(servers.mailbox("big@inst.gov.md", "").is_empty());
     assert!(
         servers.mailbox("servicii@egov.md", "").is_empty(),
@@ -435,10 +405,7 @@ fn oversize_and_unreadable_mail_is_quarantined_without_blocking_the_rest() {
     );
     assert_eq!(servers.mailbox("servicii@egov.md", "Quarantine").len(), 2);
     assert_eq!(servers.mailbox("servicii@egov.md", "Processed").len(), 1);
-    assert!(wait_until(Duration::from_secs(20), || servers
-        .mailbox("operator@egov.md", "")
-        .len()
-        == 3));
+    assert!(servers.wait_for("operator@egov.md", "", 3, 20));
     let reports: Vec<(usize, String)> = servers
         .mailbox("operator@egov.md", "")
         .iter()
@@ -464,23 +431,15 @@ fn a_changed_uidvalidity_rescans_without_a_single_duplicate() {
         return;
     };
     let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
-    let first = message(
+    servers.mail_agency(
         "a@inst1.gov.md",
         "Conectare MDocs",
         "uv-1@inst1.gov.md",
-        "",
         "Denumirea sistemului: SIA Unu\r\n",
     );
-    servers.send("a@inst1.gov.md", &["servicii@egov.md"], &first);
-    assert!(wait_until(Duration::from_secs(30), || servers
-        .mailbox("servicii@egov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("servicii@egov.md", "", 1, 30));
     desk.run(&["once"]);
-    assert!(wait_until(Duration::from_secs(20), || servers
-        .mailbox("a@inst1.gov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("a@inst1.gov.md", "", 1, 20));
 
     // The mailbox is restored from a backup: the handled message is back in the inbox, and
     // the folder was renumbered (Dovecot makes a new UIDVALIDITY without its uidlist).
@@ -506,27 +465,17 @@ fn a_changed_uidvalidity_rescans_without_a_single_duplicate() {
     }
     std::thread::sleep(Duration::from_millis(1100));
     servers.start_dovecot();
-    let second = message(
+    servers.mail_agency(
         "b@inst2.gov.md",
         "Conectare MLog",
         "uv-2@inst2.gov.md",
-        "",
         "Denumirea sistemului: SIA Doi\r\n",
     );
-    servers.send("b@inst2.gov.md", &["servicii@egov.md"], &second);
-    assert!(wait_until(Duration::from_secs(30), || servers
-        .mailbox("servicii@egov.md", "")
-        .len()
-        == 2));
+    assert!(servers.wait_for("servicii@egov.md", "", 2, 30));
 
-    let out = desk.run(&["once"]);
-    desk.run(&["once"]);
-    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    let log = desk.passes(2);
     assert!(log.contains("UIDVALIDITY changed"), "{log}");
-    assert!(wait_until(Duration::from_secs(20), || servers
-        .mailbox("b@inst2.gov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("b@inst2.gov.md", "", 1, 20));
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         servers.mailbox("a@inst1.gov.md", "").len(),
@@ -546,18 +495,13 @@ fn a_send_cut_off_mid_transaction_is_not_resent_and_the_operators_are_told() {
     // Postfix stalls at DATA, so the daemon is certainly mid-send when it is killed.
     servers.postconf("smtpd_data_restrictions = sleep 25");
     let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
-    let raw = message(
+    servers.mail_agency(
         "cut@inst.gov.md",
         "Conectare MSign",
         "cut-1@inst.gov.md",
-        "",
         "Denumirea sistemului: SIA\r\n",
     );
-    servers.send("cut@inst.gov.md", &["servicii@egov.md"], &raw);
-    assert!(wait_until(Duration::from_secs(30), || servers
-        .mailbox("servicii@egov.md", "")
-        .len()
-        == 1));
+    assert!(servers.wait_for("servicii@egov.md", "", 1, 30));
 
     let mut child = desk
         .command(&["run"])

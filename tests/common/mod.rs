@@ -79,6 +79,14 @@ impl Desk {
         out
     }
 
+    /// Runs `once` `n` times (a pass, then one more to move and send what the first left);
+    /// returns what they logged.
+    pub fn passes(&self, n: usize) -> String {
+        (0..n)
+            .map(|_| String::from_utf8_lossy(&self.run(&["once"]).stderr).into_owned())
+            .collect()
+    }
+
     /// Delivers a message into the Maildir the way an MDA does: tmp/ then rename into new/.
     pub fn deliver(&self, name: &str, raw: &[u8]) {
         let tmp = self.path("inbox/tmp");

@@ -113,6 +113,19 @@ impl MailServers {
         smtp.send_raw(&envelope, raw).unwrap();
     }
 
+    /// Sends a plain-text beneficiary mail to the agency's mailbox through Postfix.
+    pub fn mail_agency(&self, from: &str, subject: &str, message_id: &str, body: &str) {
+        let raw = super::message(from, subject, message_id, "", body);
+        self.send(from, &["servicii@egov.md"], &raw);
+    }
+
+    /// Waits up to `secs` for `user`'s `folder` to hold exactly `count` messages.
+    pub fn wait_for(&self, user: &str, folder: &str, count: usize, secs: u64) -> bool {
+        super::wait_until(std::time::Duration::from_secs(secs), || {
+            self.mailbox(user, folder).len() == count
+        })
+    }
+
     /// Sends many messages over one SMTP connection.
     pub fn send_many(&self, messages: &[(String, Vec<u8>)]) {
         use lettre::address::Envelope;

@@ -142,7 +142,17 @@ impl ImapSource {
         Ok(mailbox.exists)
     }
 
-    /// Runs `op` against the session under the exchange timeout; a failure drops the session.
+    /// Connects if needed, under a deadline.
+    async fn ensure_connected(&mut self) -> Result<()> {
+        let limit = self.limit();
+        let connected = tokio::time::timeout(limit * 3, self.session())
+            .await
+            .map(|r| r.map(|_| ()));
+        self.guard("connection", connected).await
+    }
+
+    /// Turns the outcome of an exchange run under its deadline into a result; a failure or
+    /// a timeout drops the session, so the next call reconnects.
     async fn guard<T>(
         &mut self,
         what: &str,
@@ -329,11 +339,8 @@ impl MailboxSource for ImapSource {
     }
 
     async fn waiting(&mut self) -> Result<Vec<Waiting>> {
+        self.ensure_connected().await?;
         let limit = self.limit();
-        let connected = tokio::time::timeout(limit * 3, self.session())
-            .await
-            .map(|r| r.map(|_| ()));
-        self.guard("connection", connected).await?;
         self.gap = false;
         let listed = tokio::time::timeout(limit, self.list_new()).await;
         self.guard("listing", listed).await
@@ -376,11 +383,8 @@ impl MailboxSource for ImapSource {
         message_id: Option<&str>,
         disposition: Disposition,
     ) -> Result<()> {
+        self.ensure_connected().await?;
         let limit = self.limit();
-        let connected = tokio::time::timeout(limit * 3, self.session())
-            .await
-            .map(|r| r.map(|_| ()));
-        self.guard("connection", connected).await?;
         let target = match disposition {
             Disposition::Processed => self.settings.processed_folder.clone(),
             Disposition::Quarantine => self.settings.quarantine_folder.clone(),
@@ -396,11 +400,7 @@ impl MailboxSource for ImapSource {
     }
 
     async fn wait_for_mail(&mut self, max_wait: Duration, interrupt: &Notify) -> Result<()> {
-        let limit = self.limit();
-        let connected = tokio::time::timeout(limit * 3, self.session())
-            .await
-            .map(|r| r.map(|_| ()));
-        self.guard("connection", connected).await?;
+        self.ensure_connected().await?;
         if !self.caps.idle {
             let poll = Duration::from_secs(self.settings.poll_interval_secs).min(max_wait);
             tokio::select! {
