@@ -108,8 +108,23 @@ fn the_daemon_reconnects_when_dovecot_restarts_and_processes_what_arrived() {
     let Some(servers) = MailServers::start() else {
         return;
     };
-    let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
-    let child = spawn_run(&desk);
+    // STARTTLS and LOGIN this time, and IDLE re-issued every 3 s so that path runs too.
+    let desk = Desk::with_sections(
+        &format!(
+            "kind = \"imap\"\nhost = \"localhost\"\nport = {}\ntls = \"starttls\"\nauth = \"login\"\n\
+             ca_file = \"{}\"\nusername = \"servicii@egov.md\"\npassword = \"test\"\n\
+             idle_secs = 3\ntimeout_secs = 10\n",
+            servers.imap_port(),
+            servers.ca_file().display()
+        ),
+        &servers.smtp_section(),
+    );
+    let child = desk
+        .command(&["run"])
+        .env("RUST_LOG", "egov_desk=debug")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     servers.mail_agency(
         "a@inst1.gov.md",
         "Conectare MDocs",
@@ -143,6 +158,14 @@ fn the_daemon_reconnects_when_dovecot_restarts_and_processes_what_arrived() {
         servers.mailbox("a@inst1.gov.md", "").len(),
         1,
         "the first mail was answered twice"
+    );
+    assert!(
+        log.matches("IDLE ended").count() >= 2,
+        "IDLE was not re-issued:\n{log}"
+    );
+    assert!(
+        log.matches("IMAP session open").count() >= 2,
+        "no reconnection:\n{log}"
     );
     assert_eq!(desk.cases().len(), 2);
 }
