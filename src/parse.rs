@@ -5,8 +5,14 @@ use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, Par
 
 use crate::domain::EmailAddress;
 
-/// How deep forwarded messages (`message/rfc822` parts) are opened.
+/// How deep forwarded messages (`message/rfc822` parts) are opened for their content.
 const MAX_NESTING: usize = 4;
+/// Most MIME parts in one message, nested messages included.
+pub const MAX_PARTS: usize = 100;
+/// Deepest MIME nesting (multiparts and enclosed messages).
+pub const MAX_DEPTH: usize = 10;
+/// Largest header block.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Why a message could not be parsed; it is quarantined with this reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +23,28 @@ pub enum ParseError {
     /// No usable From address, so nobody can be answered.
     #[error("no usable sender address in From")]
     NoSender,
+    /// More MIME parts than anyone sends.
+    #[error("more than {MAX_PARTS} MIME parts ({0})")]
+    TooManyParts(usize),
+    /// MIME nested deeper than anyone sends.
+    #[error("MIME nesting deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    /// A header block larger than anyone sends.
+    #[error("header block over {MAX_HEADER_BYTES} bytes ({0})")]
+    HeaderTooLarge(usize),
+}
+
+impl ParseError {
+    /// The stable name of the refusal.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ParseError::NotAMessage => "not_a_message",
+            ParseError::NoSender => "no_sender",
+            ParseError::TooManyParts(_) => "too_many_parts",
+            ParseError::TooDeep => "too_deep",
+            ParseError::HeaderTooLarge(_) => "header_too_large",
+        }
+    }
 }
 
 /// A message reduced to what the later stages need, owning all its data.
@@ -63,13 +91,21 @@ impl ParsedMessage {
     }
 }
 
-/// Parses raw message bytes.
+/// Parses raw message bytes; a message over the limits is refused whole, never half-read.
 pub fn parse(raw: &[u8]) -> Result<ParsedMessage, ParseError> {
+    let header = header_len(raw);
+    if header > MAX_HEADER_BYTES {
+        return Err(ParseError::HeaderTooLarge(header));
+    }
     let message = MessageParser::default()
         .parse(raw)
         .ok_or(ParseError::NotAMessage)?;
     if message.headers().is_empty() {
         return Err(ParseError::NotAMessage);
+    }
+    let parts = count_parts(&message, 0)?;
+    if parts > MAX_PARTS {
+        return Err(ParseError::TooManyParts(parts));
     }
     let (from, from_name) = sender(&message).ok_or(ParseError::NoSender)?;
     let mut parsed = ParsedMessage {
@@ -84,6 +120,42 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMessage, ParseError> {
     };
     collect_content(&message, &mut parsed, 0);
     Ok(parsed)
+}
+
+/// Length of the header block: up to the first empty line (or the whole input).
+fn header_len(raw: &[u8]) -> usize {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let lf = raw.windows(2).position(|w| w == b"\n\n");
+    match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => raw.len(),
+    }
+}
+
+/// Counts the parts of a message and its enclosed messages, refusing nesting over
+/// [`MAX_DEPTH`]; walks with an explicit stack so hostile nesting cannot overflow ours.
+fn count_parts(message: &Message, depth: usize) -> Result<usize, ParseError> {
+    let mut count = 0;
+    let mut stack = vec![(0u32, depth)];
+    while let Some((id, level)) = stack.pop() {
+        if level > MAX_DEPTH {
+            return Err(ParseError::TooDeep);
+        }
+        let Some(part) = message.part(id) else {
+            continue;
+        };
+        count += 1;
+        if count > MAX_PARTS {
+            return Err(ParseError::TooManyParts(count));
+        }
+        match &part.body {
+            PartType::Multipart(children) => stack.extend(children.iter().map(|c| (*c, level + 1))),
+            PartType::Message(inner) => count += count_parts(inner, level + 1)?,
+            _ => {}
+        }
+    }
+    Ok(count)
 }
 
 /// Reads just the Message-ID, for the ledger, without parsing bodies.
@@ -251,6 +323,39 @@ Buna ziua\r\n";
         assert!(parse(raw).unwrap().automated.is_some());
         let raw = b"From: a@b.md\r\nAuto-Submitted: no\r\n\r\nhi\r\n";
         assert!(parse(raw).unwrap().automated.is_none());
+    }
+
+    #[test]
+    fn hostile_structures_are_refused_whole() {
+        let mut deep = String::from("From: a@b.md\r\n");
+        for i in 0..12 {
+            deep.push_str(&format!(
+                "Content-Type: multipart/mixed; boundary=\"b{i}xx\"\r\n\r\n--b{i}xx\r\n"
+            ));
+        }
+        deep.push_str("Content-Type: text/plain\r\n\r\nhi\r\n");
+        assert_eq!(parse(deep.as_bytes()).unwrap_err(), ParseError::TooDeep);
+
+        let mut many = String::from(
+            "From: a@b.md\r\nContent-Type: multipart/mixed; boundary=\"sep-sep\"\r\n\r\n",
+        );
+        for _ in 0..120 {
+            many.push_str("--sep-sep\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+        }
+        many.push_str("--sep-sep--\r\n");
+        assert!(matches!(
+            parse(many.as_bytes()),
+            Err(ParseError::TooManyParts(_))
+        ));
+
+        let huge = format!(
+            "From: a@b.md\r\nX-Filler: {}\r\n\r\nbody\r\n",
+            "a".repeat(70_000)
+        );
+        assert!(matches!(
+            parse(huge.as_bytes()),
+            Err(ParseError::HeaderTooLarge(_))
+        ));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Settings {
     pub outbound: OutboundSettings,
     /// Who the agency is and who its operators are.
     pub agency: AgencySettings,
+    /// How certificates are judged.
+    pub certificates: CertificateSettings,
     /// Where state is kept.
     pub database: DatabaseSettings,
     /// Procedure data and templates.
@@ -161,6 +163,17 @@ pub struct AgencySettings {
     pub default_language: Language,
 }
 
+/// How certificates are judged.
+#[derive(Debug, Clone, Copy)]
+pub struct CertificateSettings {
+    /// Flag certificates ending within this many days.
+    pub expiry_warning_days: i64,
+    /// Smallest acceptable RSA key in bits.
+    pub min_rsa_bits: u32,
+    /// Smallest acceptable EC key in bits.
+    pub min_ec_bits: u32,
+}
+
 /// Where state is kept.
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
@@ -189,6 +202,7 @@ struct Raw {
     mailbox: RawMailbox,
     outbound: RawOutbound,
     agency: RawAgency,
+    certificates: RawCertificates,
     database: RawDatabase,
     workflow: RawWorkflow,
     log: RawLog,
@@ -237,6 +251,13 @@ struct RawAgency {
     operators: Vec<String>,
     operator_language: String,
     default_language: String,
+}
+
+#[derive(Deserialize)]
+struct RawCertificates {
+    expiry_warning_days: i64,
+    min_rsa_bits: i64,
+    min_ec_bits: i64,
 }
 
 #[derive(Deserialize)]
@@ -374,6 +395,19 @@ impl Settings {
             operator_language: parse("agency.operator_language", &a.operator_language)?,
             default_language: parse("agency.default_language", &a.default_language)?,
         };
+        let c = raw.certificates;
+        let bits = |key: &str, v: i64| -> Result<u32> {
+            u32::try_from(positive(key, v)?).with_context(|| format!("{key}: too large"))
+        };
+        let certificates = CertificateSettings {
+            expiry_warning_days: i64::try_from(positive(
+                "certificates.expiry_warning_days",
+                c.expiry_warning_days,
+            )?)
+            .context("certificates.expiry_warning_days: too large")?,
+            min_rsa_bits: bits("certificates.min_rsa_bits", c.min_rsa_bits)?,
+            min_ec_bits: bits("certificates.min_ec_bits", c.min_ec_bits)?,
+        };
         let url = non_empty("database.url", &raw.database.url)?;
         if !url.starts_with("sqlite:") {
             bail!("database.url: '{url}' is not a SQLite URL (expected sqlite://PATH)");
@@ -382,6 +416,7 @@ impl Settings {
             mailbox,
             outbound,
             agency,
+            certificates,
             database: DatabaseSettings { url },
             workflow: WorkflowSettings {
                 services: non_empty_path("workflow.services", &raw.workflow.services)?,

@@ -4,7 +4,7 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use egov_desk::domain::{IpClass, Language, Service, ServiceMention};
-use egov_desk::extract::{extract, Extraction, Problem};
+use egov_desk::extract::{extract, Checks, Extraction, Problem};
 use egov_desk::parse::{parse, ParseError};
 
 fn read(name: &str) -> Extraction {
@@ -13,7 +13,7 @@ fn read(name: &str) -> Extraction {
     // A fixed "now" so certificate validity does not depend on the day the tests run.
     extract(
         &parsed,
-        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+        &Checks::at(Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()),
     )
 }
 
@@ -51,7 +51,10 @@ fn a_romanian_mail_without_diacritics_with_a_serial_in_the_text() {
     assert_eq!(ex.services, vec![ServiceMention::Service(Service::MPass)]);
     assert!(ex.certificates.is_empty());
     assert_eq!(
-        ex.serials.iter().map(|s| s.as_hex()).collect::<Vec<_>>(),
+        ex.serials
+            .iter()
+            .map(|s| s.serial.as_hex())
+            .collect::<Vec<_>>(),
         ["4F3A001B22C0FFEE01"]
     );
     assert_eq!(ex.system_name.as_deref(), Some("SIME"));
@@ -63,7 +66,10 @@ fn a_russian_mail_with_serial_name_and_ip() {
     assert_eq!(ex.language, Some(Language::Ru));
     assert_eq!(ex.services, vec![ServiceMention::Service(Service::MSign)]);
     assert_eq!(
-        ex.serials.iter().map(|s| s.as_hex()).collect::<Vec<_>>(),
+        ex.serials
+            .iter()
+            .map(|s| s.serial.as_hex())
+            .collect::<Vec<_>>(),
         ["4F3A001B22C0FFEE02"]
     );
     assert_eq!(ex.system_name.as_deref(), Some("Е-Пенсия"));
@@ -139,7 +145,7 @@ fn a_pem_private_key_is_recognised_even_with_a_certificate_name() {
         b"\r\n--=_Part_7f3a--\r\n",
     ]
     .concat();
-    let ex = extract(&parse(&raw).unwrap(), Utc::now());
+    let ex = extract(&parse(&raw).unwrap(), &Checks::at(Utc::now()));
     assert!(ex.has_private_key(), "{:?}", ex.problems);
 }
 
@@ -173,12 +179,12 @@ fn every_fixture_goes_through_both_stages_without_panicking() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let raw = std::fs::read(entry.unwrap().path()).unwrap();
         if let Ok(p) = parse(&raw) {
-            let _ = extract(&p, Utc::now());
+            let _ = extract(&p, &Checks::at(Utc::now()));
         }
         // Truncations are what broken transfers produce.
         for cut in [raw.len() / 2, raw.len() / 3, 17] {
             if let Ok(p) = parse(&raw[..cut.min(raw.len())]) {
-                let _ = extract(&p, Utc::now());
+                let _ = extract(&p, &Checks::at(Utc::now()));
             }
         }
         seen += 1;

@@ -1,27 +1,38 @@
 //! Stage 3b, extract (pure): from a parsed message, the materials the procedure asks for —
-//! certificates, serial numbers, the system name, IP addresses, URLs — and what was wrong
-//! with what was sent, plus the language and the platform the mail speaks of.
+//! certificates (also inside zips, PKCS#7 bundles and winmail.dat), serial numbers, the
+//! system name, IP addresses and ranges, URLs, MPass attributes, MLog event types, MNotify
+//! channels — and what was wrong with what was sent, plus the language and the platforms
+//! the mail speaks of. Only the new text of a reply counts.
 
 mod certificate;
+mod checks;
+mod containers;
+mod environment;
+mod keys;
 mod language;
+mod lists;
 mod names;
 mod network;
 mod serial;
 mod text;
+mod tnef;
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Utc};
 use regex::Regex;
 use serde::Serialize;
 
-pub use certificate::{
-    holds_private_key, text_holds_private_key, CertificateFile, CertificateInfo, REDACTION_NOTICE,
-};
-pub use network::FoundIp;
+pub use certificate::{CertificateFile, CertificateInfo};
+pub use checks::Checks;
+pub use containers::Refusal;
+pub use environment::Environment;
+pub use keys::{holds_private_key, text_holds_private_key, REDACTION_NOTICE};
+pub use lists::{Attributes, STANDARD_ATTRIBUTES};
+pub use network::{FoundIp, FoundUrl, UrlRole};
+pub use serial::FoundSerial;
 
-use crate::domain::{CertSerial, IpClass, Language, ServiceMention};
-use crate::parse::ParsedMessage;
+use crate::domain::{IpClass, Language, ServiceMention};
+use crate::parse::{Attachment, ParsedMessage};
 
 /// Everything read from one message.
 #[derive(Debug, Clone, Default)]
@@ -33,15 +44,21 @@ pub struct Extraction {
     /// Certificates read from attachments.
     pub certificates: Vec<CertificateInfo>,
     /// Serial numbers written in the text that match no attached certificate.
-    pub serials: Vec<CertSerial>,
+    pub serials: Vec<FoundSerial>,
     /// The information system's name.
     pub system_name: Option<String>,
     /// The institution's name, when labelled.
     pub institution: Option<String>,
-    /// Public IP addresses.
+    /// Public IP addresses and ranges.
     pub public_ips: Vec<FoundIp>,
     /// URLs given as endpoints.
-    pub urls: Vec<String>,
+    pub urls: Vec<FoundUrl>,
+    /// MPass attributes asked for.
+    pub attributes: Attributes,
+    /// MLog event types.
+    pub event_types: Vec<String>,
+    /// MNotify channels.
+    pub channels: Vec<String>,
     /// What the sender should hear about: unreadable files, keys, unusable addresses.
     pub problems: Vec<Problem>,
 }
@@ -78,12 +95,42 @@ pub enum Problem {
         /// When it starts (YYYY-MM-DD).
         not_before: String,
     },
+    /// A certificate that ends soon.
+    ExpiringCertificate {
+        /// The attachment's name.
+        file: String,
+        /// Its serial.
+        serial: String,
+        /// When it ends (YYYY-MM-DD).
+        not_after: String,
+    },
+    /// A certificate whose key is too small.
+    WeakKey {
+        /// The attachment's name.
+        file: String,
+        /// Its serial.
+        serial: String,
+        /// Algorithm and size, e.g. `RSA 1024`.
+        key: String,
+    },
     /// An address the agency cannot register (private, loopback, documentation...).
     NonPublicIp {
         /// The address.
         address: String,
         /// Its class.
         class: IpClass,
+    },
+    /// An `http://` URL where `https` is required.
+    InsecureUrl {
+        /// The URL.
+        url: String,
+    },
+    /// An archive that was not opened.
+    ArchiveRefused {
+        /// The attachment's name.
+        file: String,
+        /// Why.
+        reason: Refusal,
     },
 }
 
@@ -110,83 +157,128 @@ pub fn new_text_of(text: &str) -> String {
     text::new_text(text)
 }
 
+/// True when an attachment, or a file inside it (zip, winmail.dat), holds a private key.
+pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
+    holds_private_key(attachment)
+        || match containers::open(attachment) {
+            containers::Opened::Files(files) => files.iter().any(holds_private_key),
+            _ => false,
+        }
+}
+
 static SERVICE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bm-?(?:pass|sign|notify|docs|log|power|delivery|pay|connect)\b")
         .expect("static regex is valid")
 });
 
-/// Extracts everything from `message`; `now` decides certificate validity.
-pub fn extract(message: &ParsedMessage, now: DateTime<Utc>) -> Extraction {
+/// Extracts everything from `message`, judging certificates by `checks`.
+pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let body = text::new_text(&message.text);
     let mut ex = Extraction {
         language: language::detect(&format!("{}\n{}", message.subject, body)),
         services: services_in(&message.subject, &body),
         system_name: names::system_name_in(&body),
         institution: names::institution_in(&body),
-        urls: network::urls_in(&body),
+        attributes: lists::attributes_in(&body),
+        event_types: lists::event_types_in(&body),
+        channels: lists::channels_in(&body),
         ..Extraction::default()
     };
-    read_attachments(message, now, &mut ex);
-    if text_holds_private_key(message.text.as_bytes()) {
-        ex.problems.push(Problem::PrivateKey {
-            file: "message text".into(),
-        });
-    }
-    ex.serials = serial::serials_in(&body)
-        .into_iter()
-        .filter(|s| !ex.certificates.iter().any(|c| &c.serial == s))
-        .collect();
-    for ip in network::ips_in(&body) {
-        if ip.class == IpClass::Public {
-            ex.public_ips.push(ip);
-        } else {
-            ex.problems.push(Problem::NonPublicIp {
-                address: ip.addr.to_string(),
-                class: ip.class,
-            });
-        }
-    }
+    read_attachments(message, checks, &mut ex);
+    read_text(message, &body, &mut ex);
     ex
 }
 
-fn read_attachments(message: &ParsedMessage, now: DateTime<Utc>, ex: &mut Extraction) {
+fn read_attachments(message: &ParsedMessage, checks: &Checks, ex: &mut Extraction) {
     for attachment in &message.attachments {
         let file = attachment
             .name
             .clone()
             .unwrap_or_else(|| "(unnamed)".into());
-        match certificate::read(attachment) {
-            CertificateFile::Certificates(certs) => {
-                for cert in certs {
-                    check_validity(&cert, now, &mut ex.problems);
-                    if !ex.certificates.iter().any(|c| c.serial == cert.serial) {
-                        ex.certificates.push(cert);
-                    }
-                }
+        let files = match containers::open(attachment) {
+            containers::Opened::Plain => vec![attachment.clone()],
+            containers::Opened::Files(files) => files,
+            containers::Opened::Refused(reason) => {
+                ex.problems.push(Problem::ArchiveRefused { file, reason });
+                continue;
             }
-            CertificateFile::PrivateKey => ex.problems.push(Problem::PrivateKey { file }),
-            CertificateFile::Unreadable => {
-                ex.problems.push(Problem::UnreadableCertificate { file })
-            }
-            CertificateFile::Unrelated => {}
+        };
+        for f in &files {
+            read_file(f, checks, ex);
         }
     }
 }
 
-fn check_validity(cert: &CertificateInfo, now: DateTime<Utc>, problems: &mut Vec<Problem>) {
-    if cert.not_after < now {
-        problems.push(Problem::ExpiredCertificate {
-            file: cert.file_name.clone(),
-            serial: cert.serial.to_string(),
-            not_after: cert.not_after.format("%Y-%m-%d").to_string(),
-        });
-    } else if cert.not_before > now {
-        problems.push(Problem::NotYetValidCertificate {
-            file: cert.file_name.clone(),
-            serial: cert.serial.to_string(),
-            not_before: cert.not_before.format("%Y-%m-%d").to_string(),
-        });
+fn read_file(file: &Attachment, checks: &Checks, ex: &mut Extraction) {
+    let name = file.name.clone().unwrap_or_else(|| "(unnamed)".into());
+    match certificate::read(file) {
+        CertificateFile::Certificates(certs) => {
+            for cert in certs {
+                if ex.certificates.iter().any(|c| c.serial == cert.serial) {
+                    continue;
+                }
+                ex.problems.extend(checks.problems_of(&cert));
+                ex.certificates.push(cert);
+            }
+        }
+        CertificateFile::PrivateKey => ex.problems.push(Problem::PrivateKey { file: name }),
+        CertificateFile::Unreadable => ex
+            .problems
+            .push(Problem::UnreadableCertificate { file: name }),
+        CertificateFile::Unrelated => {}
     }
+}
+
+/// The text's items and problems; problems keep the order of the lines they come from.
+fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
+    let mut text_problems: Vec<(usize, Problem)> = Vec::new();
+    if text_holds_private_key(message.text.as_bytes()) {
+        let line = body
+            .lines()
+            .position(|l| text_holds_private_key(l.as_bytes()))
+            .unwrap_or(0);
+        text_problems.push((
+            line,
+            Problem::PrivateKey {
+                file: "message text".into(),
+            },
+        ));
+    }
+    ex.serials = serial::serials_in(body)
+        .into_iter()
+        .filter(|s| !ex.certificates.iter().any(|c| c.serial == s.serial))
+        .collect();
+    let line_of = |needle: &str| {
+        body.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or(usize::MAX)
+    };
+    for ip in network::ips_in(body) {
+        if ip.class == IpClass::Public {
+            ex.public_ips.push(ip);
+        } else {
+            let address = ip.text();
+            text_problems.push((
+                line_of(&address),
+                Problem::NonPublicIp {
+                    address,
+                    class: ip.class,
+                },
+            ));
+        }
+    }
+    ex.urls = network::urls_in(body);
+    for url in ex.urls.iter().filter(|u| !u.is_https()) {
+        text_problems.push((
+            line_of(&url.url),
+            Problem::InsecureUrl {
+                url: url.url.clone(),
+            },
+        ));
+    }
+    text_problems.sort_by_key(|(line, _)| *line);
+    ex.problems
+        .extend(text_problems.into_iter().map(|(_, p)| p));
 }
 
 fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {

@@ -4,8 +4,18 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::text::labelled_values;
+use super::environment::{environment_of, Environment};
+use super::text::labelled;
 use crate::domain::CertSerial;
+
+/// A serial number written in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundSerial {
+    /// The serial.
+    pub serial: CertSerial,
+    /// TEST or PROD, when its line says so.
+    pub environment: Option<Environment>,
+}
 
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -36,14 +46,17 @@ static VALUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Serial numbers written after a label such as "Serial number:", "nr. serie", "серийный номер".
-pub fn serials_in(text: &str) -> Vec<CertSerial> {
-    let mut found: Vec<CertSerial> = Vec::new();
-    for rest in labelled_values(text, &LABEL) {
-        let Some(serial) = first_serial(&rest) else {
+pub fn serials_in(text: &str) -> Vec<FoundSerial> {
+    let mut found: Vec<FoundSerial> = Vec::new();
+    for l in labelled(text, &LABEL) {
+        let Some(serial) = first_serial(&l.value) else {
             continue;
         };
-        if !found.contains(&serial) {
-            found.push(serial);
+        if !found.iter().any(|f| f.serial == serial) {
+            found.push(FoundSerial {
+                serial,
+                environment: environment_of(&l.line),
+            });
         }
     }
     found
@@ -74,7 +87,10 @@ mod tests {
     use super::*;
 
     fn hex(text: &str) -> Vec<String> {
-        serials_in(text).iter().map(|s| s.to_string()).collect()
+        serials_in(text)
+            .iter()
+            .map(|s| s.serial.to_string())
+            .collect()
     }
 
     #[test]
@@ -94,6 +110,13 @@ mod tests {
             hex("Seria certificatului:\n  01-02-03-04\n"),
             vec!["01020304"]
         );
+    }
+
+    #[test]
+    fn the_line_of_a_serial_says_its_environment() {
+        let found = serials_in("Nr. serie certificat PROD: 4F3A001B22\nSerial (test): 01:02:03:04");
+        assert_eq!(found[0].environment, Some(Environment::Prod));
+        assert_eq!(found[1].environment, Some(Environment::Test));
     }
 
     #[test]

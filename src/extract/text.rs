@@ -87,9 +87,23 @@ pub fn new_text(text: &str) -> String {
     kept.join("\n")
 }
 
+/// A value written after a label, with the line of the label (which may say TEST or PROD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labelled {
+    /// The label's whole line.
+    pub line: String,
+    /// The text after the label and its separator.
+    pub value: String,
+}
+
 /// For each line whose folded form matches `label`, the original text after the label and
 /// its separator; when a line holds only the label, the next non-empty line.
 pub fn labelled_values(text: &str, label: &Regex) -> Vec<String> {
+    labelled(text, label).into_iter().map(|l| l.value).collect()
+}
+
+/// Like [`labelled_values`], keeping each label's line.
+pub fn labelled(text: &str, label: &Regex) -> Vec<Labelled> {
     let lines: Vec<&str> = text.lines().collect();
     let mut values = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -102,11 +116,17 @@ pub fn labelled_values(text: &str, label: &Regex) -> Vec<String> {
         let rest = rest.trim_start_matches(|c: char| {
             c.is_whitespace() || matches!(c, ':' | '=' | '-' | '–' | '—' | '#' | '№' | '.')
         });
-        if !rest.trim().is_empty() {
-            values.push(rest.trim().to_string());
+        let value = if !rest.trim().is_empty() {
+            rest.trim().to_string()
         } else if let Some(next) = lines.iter().skip(i + 1).find(|l| !l.trim().is_empty()) {
-            values.push(next.trim().to_string());
-        }
+            next.trim().to_string()
+        } else {
+            continue;
+        };
+        values.push(Labelled {
+            line: line.to_string(),
+            value,
+        });
     }
     values
 }

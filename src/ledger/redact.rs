@@ -3,7 +3,7 @@
 
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use crate::extract::{holds_private_key, text_holds_private_key, REDACTION_NOTICE};
+use crate::extract::{attachment_holds_private_key, text_holds_private_key, REDACTION_NOTICE};
 use crate::parse::Attachment;
 
 /// The raw message with every private-key part replaced by a notice, or `None` when the
@@ -65,7 +65,7 @@ fn part_holds_key(part: &MessagePart) -> bool {
         PartType::Message(inner) => {
             !key_parts(inner).is_empty() || text_holds_private_key(inner.raw_message())
         }
-        _ => holds_private_key(&Attachment {
+        _ => attachment_holds_private_key(&Attachment {
             name: part.attachment_name().map(str::to_string),
             content_type: part
                 .content_type()

@@ -17,12 +17,12 @@ pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
 use crate::domain::{CaseRef, EmailAddress};
-use crate::extract::{extract, Extraction};
+use crate::extract::{extract, Checks, Extraction};
 use crate::ledger::{self, LedgerMessage, MessageState};
 use crate::matching::{self, Candidate, Facts, Route};
 use crate::outbox::{self, Composer};
 use crate::parse::{parse, ParsedMessage};
-use crate::settings::Settings;
+use crate::settings::{CertificateSettings, Settings};
 use cases::{Case, NewCase};
 
 /// What the workflow stage needs, built once at start-up.
@@ -68,7 +68,7 @@ pub async fn process_next(pool: &SqlitePool, wf: &Workflow) -> Result<Option<Han
     };
     let analysis = match &message.refused {
         Some(reason) => Err(reason.clone()),
-        None => analyse(message.raw.clone()).await,
+        None => analyse(message.raw.clone(), wf.settings.certificates).await,
     };
     let mut tx = begin_write(pool).await?;
     let result = match &analysis {
@@ -101,10 +101,19 @@ pub async fn process_next(pool: &SqlitePool, wf: &Workflow) -> Result<Option<Han
 }
 
 /// Parses and extracts off the async threads; a panic in either becomes a quarantine reason.
-async fn analyse(raw: Vec<u8>) -> Result<(ParsedMessage, Extraction), String> {
+async fn analyse(
+    raw: Vec<u8>,
+    certs: CertificateSettings,
+) -> Result<(ParsedMessage, Extraction), String> {
     tokio::task::spawn_blocking(move || {
         let parsed = parse(&raw).map_err(|e| e.to_string())?;
-        let ex = extract(&parsed, Utc::now());
+        let checks = Checks {
+            now: Utc::now(),
+            expiry_warning_days: certs.expiry_warning_days,
+            min_rsa_bits: certs.min_rsa_bits,
+            min_ec_bits: certs.min_ec_bits,
+        };
+        let ex = extract(&parsed, &checks);
         Ok((parsed, ex))
     })
     .await

@@ -17,6 +17,7 @@ const EXCERPT_CHARS: usize = 1500;
 
 /// The items a message carries, as (kind, value, detail) ready to file.
 pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
+    let env = |e: Option<crate::extract::Environment>| e.map(|e| e.as_str());
     let mut out = Vec::new();
     for c in &ex.certificates {
         out.push((
@@ -29,11 +30,18 @@ pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
                 "not_after": c.not_after.to_rfc3339(),
                 "sha256": c.sha256,
                 "file": c.file_name,
+                "key": c.key,
+                "self_signed": c.self_signed,
+                "environment": env(c.environment),
             }),
         ));
     }
     for s in &ex.serials {
-        out.push((ItemKind::SerialNumber, s.to_string(), json!({})));
+        out.push((
+            ItemKind::SerialNumber,
+            s.serial.to_string(),
+            json!({ "environment": env(s.environment) }),
+        ));
     }
     if let Some(name) = &ex.system_name {
         out.push((ItemKind::SystemName, name.clone(), json!({})));
@@ -41,15 +49,15 @@ pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
     for ip in &ex.public_ips {
         out.push((
             ItemKind::PublicIp,
-            ip.addr.to_string(),
-            json!({ "class": ip.class.name() }),
+            ip.text(),
+            json!({ "class": ip.class.name(), "environment": env(ip.environment) }),
         ));
     }
     for url in &ex.urls {
         out.push((
             ItemKind::Url,
-            url.clone(),
-            json!({ "https": url.to_ascii_lowercase().starts_with("https://") }),
+            url.url.clone(),
+            json!({ "https": url.is_https(), "role": url.role, "environment": env(url.environment) }),
         ));
     }
     out
@@ -417,6 +425,12 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "expired_certificate", "file": "old.cer", "serial": "01", "not_after": "2020-01-01" },
         { "kind": "not_yet_valid_certificate", "file": "new.cer", "serial": "02", "not_before": "2030-01-01" },
         { "kind": "non_public_ip", "address": "10.0.0.1", "class": "private" },
+        { "kind": "expiring_certificate", "file": "soon.cer", "serial": "03", "not_after": "2026-12-05" },
+        { "kind": "weak_key", "file": "weak.cer", "serial": "04", "key": "RSA 1024" },
+        { "kind": "insecure_url", "url": "http://si.md/logout" },
+        { "kind": "archive_refused", "file": "a.zip", "reason": "ratio" },
+        { "kind": "archive_refused", "file": "b.zip", "reason": "too_many_entries" },
+        { "kind": "archive_refused", "file": "c.zip", "reason": "unreadable" },
     ]);
     let ack = |case: Value, complete: bool| {
         json!({
