@@ -440,3 +440,39 @@ fn run_works_the_mailbox_until_told_to_stop() {
 }
 
 use std::process::Command;
+
+#[test]
+fn a_self_signed_certificate_is_questioned_for_mdocs_but_not_for_mpass() {
+    let desk = Desk::new();
+    let pem = String::from_utf8(fixture("certs/stisc-test-ca.pem")).unwrap();
+    let with_cert = |from: &str, service: &str, id: &str| {
+        format!(
+            "From: {from}\r\nTo: servicii@egov.md\r\nSubject: Conectare {service}\r\nMessage-ID: <{id}>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_b_1234\"\r\n\r\n\
+             --=_b_1234\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBuna ziua, certificatul este atasat.\r\n\
+             --=_b_1234\r\nContent-Type: application/x-pem-file\r\nContent-Disposition: attachment; filename=\"sistem.pem\"\r\n\r\n\
+             {pem}\r\n--=_b_1234--\r\n"
+        )
+        .into_bytes()
+    };
+    desk.deliver(
+        "1.eml",
+        &with_cert("a@inst1.gov.md", "MDocs", "ss-1@inst1.gov.md"),
+    );
+    desk.deliver(
+        "2.eml",
+        &with_cert("b@inst2.gov.md", "MPass", "ss-2@inst2.gov.md"),
+    );
+    desk.run(&["once"]);
+    let sent = desk.sent();
+    let mdocs = sent.iter().find(|m| m.to == ["a@inst1.gov.md"]).unwrap();
+    let mpass = sent.iter().find(|m| m.to == ["b@inst2.gov.md"]).unwrap();
+    assert!(
+        mdocs
+            .text
+            .contains("nu este acceptat pentru acest serviciu"),
+        "{}",
+        mdocs.text
+    );
+    assert!(!mpass.text.contains("nu este acceptat"), "{}", mpass.text);
+}

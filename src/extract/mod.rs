@@ -125,6 +125,16 @@ pub enum Problem {
         /// The URL.
         url: String,
     },
+    /// A certificate from an issuer the service does not accept (checked by the workflow,
+    /// which knows the service).
+    UntrustedIssuer {
+        /// The attachment's name.
+        file: String,
+        /// Its serial.
+        serial: String,
+        /// Its issuer's name.
+        issuer: String,
+    },
     /// An archive that was not opened.
     ArchiveRefused {
         /// The attachment's name.

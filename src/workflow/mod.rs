@@ -51,6 +51,8 @@ pub struct Handled {
 /// What one message did to its case, for the replies.
 pub(crate) struct Filing {
     pub case: Case,
+    /// Problems that depend on the case's service (untrusted issuers), after the message's own.
+    pub problems: Vec<crate::extract::Problem>,
     pub new_case: bool,
     pub new_items: Vec<cases::Item>,
     pub items: Vec<cases::Item>,
@@ -328,6 +330,18 @@ async fn file(
     }
     // Read back: the step and system name may have changed above.
     let case = cases::by_id(conn, case.id).await?;
+    let rules = wf.requirements.of(case.service);
+    let mut problems = ex.problems.clone();
+    problems.extend(
+        ex.certificates
+            .iter()
+            .filter(|c| !rules.accepts_issuer(&c.issuer, c.self_signed))
+            .map(|c| crate::extract::Problem::UntrustedIssuer {
+                file: c.file_name.clone(),
+                serial: c.serial.to_string(),
+                issuer: c.issuer.clone(),
+            }),
+    );
     let new_items = items
         .iter()
         .filter(|i| fresh.iter().any(|(k, v)| *k == i.kind && *v == i.value))
@@ -335,6 +349,7 @@ async fn file(
         .collect();
     Ok(Filing {
         case,
+        problems,
         new_case,
         new_items,
         items,

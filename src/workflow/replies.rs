@@ -191,7 +191,7 @@ pub(super) fn acknowledgement(
         "missing": missing_view(&filing.missing),
         "also_needed": rules.also_needed,
         "complete": filing.missing.is_empty(),
-        "problems": ex.problems,
+        "problems": filing.problems,
         "private_key": ex.has_private_key(),
         "original_subject": clean_subject(&parsed.subject),
     });
@@ -225,7 +225,7 @@ pub(super) fn operator_update(
         "new_items": items_view(&filing.new_items),
         "items": items_view(&filing.items),
         "missing": missing_view(&filing.missing),
-        "problems": ex.problems,
+        "problems": filing.problems,
         "private_key": ex.has_private_key(),
         "excerpt": excerpt(&parsed.text),
     });
@@ -431,6 +431,7 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "archive_refused", "file": "a.zip", "reason": "ratio" },
         { "kind": "archive_refused", "file": "b.zip", "reason": "too_many_entries" },
         { "kind": "archive_refused", "file": "c.zip", "reason": "unreadable" },
+        { "kind": "untrusted_issuer", "file": "le.cer", "serial": "05", "issuer": "CN=R3" },
     ]);
     let ack = |case: Value, complete: bool| {
         json!({

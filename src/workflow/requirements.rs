@@ -116,6 +116,24 @@ pub struct ServiceRules {
     /// Whether self-signed certificates are accepted (MPass).
     #[serde(default)]
     pub accepts_self_signed: bool,
+    /// Accepted issuers: a certificate's issuer name must contain one of them.
+    #[serde(default)]
+    pub issuers: Vec<String>,
+}
+
+impl ServiceRules {
+    /// Whether a certificate with this issuer (and self-signedness) is acceptable.
+    pub fn accepts_issuer(&self, issuer: &str, self_signed: bool) -> bool {
+        if self_signed {
+            return self.accepts_self_signed;
+        }
+        let issuer = issuer.to_lowercase();
+        self.issuers.is_empty()
+            || self
+                .issuers
+                .iter()
+                .any(|i| issuer.contains(&i.to_lowercase()))
+    }
 }
 
 /// A requirement not yet met.
@@ -169,6 +187,7 @@ impl Requirements {
             requires: Vec::new(),
             also_needed: Vec::new(),
             accepts_self_signed: false,
+            issuers: Vec::new(),
         };
         self.services.get(&service).unwrap_or(&NONE)
     }
@@ -244,6 +263,19 @@ mod tests {
         let missing = t.missing(Service::MPass, &same);
         assert_eq!(missing[0].item, "certificate");
         assert_eq!((missing[0].needed, missing[0].have), (2, 1));
+    }
+
+    #[test]
+    fn mpass_takes_self_signed_certificates_and_mdocs_only_stisc() {
+        let t = table();
+        assert!(t.of(Service::MPass).accepts_issuer("CN=SIA", true));
+        assert!(!t.of(Service::MDocs).accepts_issuer("CN=SIA", true));
+        assert!(t
+            .of(Service::MDocs)
+            .accepts_issuer("C=MD, O=STISC, CN=STISC CA", false));
+        assert!(!t
+            .of(Service::MDocs)
+            .accepts_issuer("CN=Let's Encrypt R3", false));
     }
 
     #[test]
