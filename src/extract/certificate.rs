@@ -90,7 +90,8 @@ pub fn read(attachment: &Attachment) -> CertificateFile {
 }
 
 fn certificates_in(bytes: &[u8], file_name: &str) -> Vec<CertificateInfo> {
-    let trimmed = bytes.trim_ascii();
+    // Only the start may be trimmed: DER can end in a byte that looks like white space.
+    let trimmed = bytes.trim_ascii_start();
     if trimmed.starts_with(b"-----BEGIN") {
         return Pem::iter_from_buffer(trimmed)
             .filter_map(Result::ok)
@@ -111,7 +112,7 @@ fn certificates_in(bytes: &[u8], file_name: &str) -> Vec<CertificateInfo> {
         return bundled;
     }
     // Some tools save DER as base64 without the PEM armour.
-    match base64_body(trimmed) {
+    match base64_body(trimmed.trim_ascii_end()) {
         Some(der) => info(&der, file_name)
             .map(|c| vec![c])
             .unwrap_or_else(|| bundle(&der, file_name)),
@@ -130,7 +131,7 @@ fn bundle(der: &[u8], file_name: &str) -> Vec<CertificateInfo> {
     let Ok(signed) = content.content.decode_as::<cms::signed_data::SignedData>() else {
         return Vec::new();
     };
-    signed
+    let mut certs: Vec<Vec<u8>> = signed
         .certificates
         .iter()
         .flat_map(|set| set.0.iter())
@@ -138,8 +139,14 @@ fn bundle(der: &[u8], file_name: &str) -> Vec<CertificateInfo> {
             cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
             _ => None,
         })
-        .filter_map(|der| info(&der, file_name))
-        .collect()
+        .collect();
+    // Decoding sorts the SET OF; the order the sender's bundle has is where each sits in it.
+    certs.sort_by_key(|c| {
+        der.windows(c.len())
+            .position(|w| w == c.as_slice())
+            .unwrap_or(usize::MAX)
+    });
+    certs.iter().filter_map(|c| info(c, file_name)).collect()
 }
 
 fn base64_body(bytes: &[u8]) -> Option<Vec<u8>> {

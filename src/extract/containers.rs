@@ -58,10 +58,9 @@ pub fn open(attachment: &Attachment) -> Opened {
                 found
                     .into_iter()
                     .map(|a| Attachment {
-                        name: Some(format!(
-                            "{outer}/{}",
-                            base_name(a.name.as_deref().unwrap_or("(unnamed)"))
-                        )),
+                        // The sender attached `x.cer` in Outlook and never saw winmail.dat:
+                        // the file keeps its own name.
+                        name: Some(base_name(a.name.as_deref().unwrap_or("(unnamed)")).to_string()),
                         content_type: "application/octet-stream".into(),
                         bytes: a.data,
                     })

@@ -47,6 +47,10 @@ static CHANNELS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         r"canale de notificare|canalele de notificare|canale|canalele|notification channels|channels|каналы уведомлений|каналы",
     )
 });
+static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)\b(?:{})\b", STANDARD_ATTRIBUTES.join("|")))
+        .expect("static regex is valid")
+});
 static BULLET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+(.+?)\s*$").expect("static regex is valid")
 });
@@ -59,11 +63,16 @@ fn label(words: &str) -> Regex {
 /// The attributes named in `text`: every standard name anywhere, and the other items of a
 /// labelled attribute list.
 pub fn attributes_in(text: &str) -> Attributes {
-    let mut standard: Vec<(usize, &str)> = STANDARD_ATTRIBUTES
-        .iter()
-        .filter_map(|name| find_word(text, name).map(|at| (at, *name)))
-        .collect();
-    standard.sort_unstable();
+    let mut standard: Vec<&str> = Vec::new();
+    for m in STANDARD.find_iter(text) {
+        let name = STANDARD_ATTRIBUTES
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(m.as_str()))
+            .copied();
+        if let Some(name) = name.filter(|n| !standard.contains(n)) {
+            standard.push(name);
+        }
+    }
     let custom = items_after(text, &ATTRIBUTES_LABEL)
         .into_iter()
         .filter(|item| {
@@ -73,7 +82,7 @@ pub fn attributes_in(text: &str) -> Attributes {
         })
         .collect();
     Attributes {
-        standard: standard.into_iter().map(|(_, n)| n.to_string()).collect(),
+        standard: standard.into_iter().map(str::to_string).collect(),
         custom,
     }
 }
@@ -93,16 +102,6 @@ pub fn channels_in(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Byte offset of `word` standing alone in `text`, case-insensitively.
-fn find_word(text: &str, word: &str) -> Option<usize> {
-    let re = Regex::new(&format!(
-        r"(?i)(?:^|[^\p{{L}}\p{{N}}]){}(?:[^\p{{L}}\p{{N}}]|$)",
-        regex::escape(word)
-    ))
-    .ok()?;
-    re.find(text).map(|m| m.start())
 }
 
 /// The items of every list introduced by a line matching `label`.

@@ -258,18 +258,13 @@ fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
         .into_iter()
         .filter(|s| !ex.certificates.iter().any(|c| c.serial == s.serial))
         .collect();
-    let line_of = |needle: &str| {
-        body.lines()
-            .position(|l| l.contains(needle))
-            .unwrap_or(usize::MAX)
-    };
     for ip in network::ips_in(body) {
         if ip.class == IpClass::Public {
             ex.public_ips.push(ip);
         } else {
             let address = ip.text();
             text_problems.push((
-                line_of(&address),
+                ip.line,
                 Problem::NonPublicIp {
                     address,
                     class: ip.class,
@@ -280,7 +275,7 @@ fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
     ex.urls = network::urls_in(body);
     for url in ex.urls.iter().filter(|u| !u.is_https()) {
         text_problems.push((
-            line_of(&url.url),
+            url.line,
             Problem::InsecureUrl {
                 url: url.url.clone(),
             },

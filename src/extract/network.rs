@@ -22,6 +22,8 @@ pub struct FoundIp {
     pub class: IpClass,
     /// TEST or PROD, when its line says so.
     pub environment: Option<Environment>,
+    /// The line of the text it was found on (0-based).
+    pub line: usize,
 }
 
 impl FoundIp {
@@ -55,6 +57,8 @@ pub struct FoundUrl {
     pub role: Option<UrlRole>,
     /// TEST or PROD, when its line says so.
     pub environment: Option<Environment>,
+    /// The line of the text it was found on (0-based).
+    pub line: usize,
 }
 
 impl FoundUrl {
@@ -85,7 +89,7 @@ static URL_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// Every IPv4 and IPv6 address or range in the text, in order, without repeats.
 pub fn ips_in(text: &str) -> Vec<FoundIp> {
     let mut found: Vec<FoundIp> = Vec::new();
-    for line in text.lines() {
+    for (number, line) in text.lines().enumerate() {
         let environment = environment_of(line);
         let mut on_line: Vec<(usize, IpAddr, Option<u8>)> = v4_in(line);
         on_line.extend(v6_in(line));
@@ -97,6 +101,7 @@ pub fn ips_in(text: &str) -> Vec<FoundIp> {
                     prefix,
                     class: IpClass::of(addr),
                     environment,
+                    line: number,
                 });
             }
         }
@@ -163,7 +168,7 @@ fn plausible_v6(candidate: &str) -> Option<Ipv6Addr> {
 /// URLs written on lines that speak of addresses, endpoints or logout (MPass SLO), in order.
 pub fn urls_in(text: &str) -> Vec<FoundUrl> {
     let mut found: Vec<FoundUrl> = Vec::new();
-    for line in text.lines() {
+    for (number, line) in text.lines().enumerate() {
         let folded = fold(line);
         if !URL_CONTEXT.is_match(&folded) {
             continue;
@@ -186,6 +191,7 @@ pub fn urls_in(text: &str) -> Vec<FoundUrl> {
                     url: url.to_string(),
                     role,
                     environment: environment_of(line),
+                    line: number,
                 });
             }
         }

@@ -47,6 +47,16 @@ static REPLY_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex is valid")
 });
 
+static FORWARDED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)^(?:
+            -{2,}\s*(?:forwarded\s+message|mesaj\s+(?:redirectionat|transmis|inaintat)|пересылаемое\s+сообщение|переадресованное\s+сообщение)\s*-{2,}
+          | begin\s+forwarded\s+message:?
+        )$",
+    )
+    .expect("static regex is valid")
+});
+
 static OUTLOOK_FROM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\*?(?:from|de la|от):\*?\s").expect("static regex is valid"));
 
@@ -61,16 +71,23 @@ static OUTLOOK_SENT: LazyLock<Regex> = LazyLock::new(|| {
 pub fn new_text(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut kept = Vec::new();
+    // A forwarded message is content, not history: its From:/Date: block is no reply header.
+    let mut forwarded = false;
     for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
         if trimmed == "--" && line.starts_with("--") {
             break;
         }
         let folded = fold(trimmed);
+        if FORWARDED.is_match(&folded) {
+            forwarded = true;
+            continue;
+        }
         if REPLY_HEADER.is_match(&folded) {
             break;
         }
-        if OUTLOOK_FROM.is_match(&folded)
+        if !forwarded
+            && OUTLOOK_FROM.is_match(&folded)
             && lines
                 .iter()
                 .skip(i + 1)
@@ -156,6 +173,12 @@ mod tests {
         assert_eq!(new_text(text), "новое");
         let text = "new\nFrom: Servicii\nSent: Monday\nTo: x\nold";
         assert_eq!(new_text(text), "new");
+    }
+
+    #[test]
+    fn a_forwarded_message_is_content_not_history() {
+        let text = "see below\n---------- Forwarded message ---------\nFrom: Ion <i@x.md>\nDate: Mon\nSubject: MPass\n\nSI: Portal";
+        assert!(new_text(text).ends_with("SI: Portal"), "{}", new_text(text));
     }
 
     #[test]

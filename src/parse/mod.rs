@@ -1,7 +1,11 @@
 //! Stage 3a, parse (pure): raw bytes in, an owned [`ParsedMessage`] out, or the reason the
 //! bytes are not a message we can act on.
 
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+mod html;
+
+use mail_parser::{
+    Address, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
+};
 
 use crate::domain::EmailAddress;
 
@@ -100,7 +104,13 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMessage, ParseError> {
     let message = MessageParser::default()
         .parse(raw)
         .ok_or(ParseError::NotAMessage)?;
-    if message.headers().is_empty() {
+    // Bytes that are not mail still "parse" into headers with invented names; a message has
+    // at least one header of its own kind (RFC 5322 or MIME).
+    if !message
+        .headers()
+        .iter()
+        .any(|h| !matches!(h.name, HeaderName::Other(_)))
+    {
         return Err(ParseError::NotAMessage);
     }
     let parts = count_parts(&message, 0)?;
@@ -234,17 +244,17 @@ fn automated(message: &Message) -> Option<String> {
 
 fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {
     let texts: Vec<String> = (0..message.text_body_count())
-        .filter_map(|i| message.body_text(i).map(|t| t.into_owned()))
+        .filter_map(|i| {
+            let part = message.text_part(u32::try_from(i).ok()?)?;
+            // HTML-only mail: read through its text, keeping its line breaks.
+            if part.is_text_html() {
+                part.text_contents().map(html::to_text)
+            } else {
+                message.body_text(i).map(|t| t.into_owned())
+            }
+        })
         .collect();
-    let text = if texts.is_empty() {
-        (0..message.html_body_count())
-            .filter_map(|i| message.body_html(i))
-            .map(|h| html_to_text(&h))
-            .collect::<Vec<_>>()
-            .join("\n")
-    } else {
-        texts.join("\n")
-    };
+    let text = texts.join("\n");
     if !text.trim().is_empty() {
         if !into.text.is_empty() {
             into.text.push('\n');
@@ -270,11 +280,6 @@ fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {
             }),
         }
     }
-}
-
-/// Crude but safe HTML to text: tags dropped, block ends become line breaks, entities decoded.
-fn html_to_text(html: &str) -> String {
-    mail_parser::decoders::html::html_to_text(html)
 }
 
 #[cfg(test)]
