@@ -27,6 +27,8 @@ pub struct Settings {
     pub outbound: OutboundSettings,
     /// Who the agency is and who its operators are.
     pub agency: AgencySettings,
+    /// What a message may not exceed.
+    pub limits: crate::parse::Limits,
     /// How certificates are judged.
     pub certificates: CertificateSettings,
     /// Where state is kept.
@@ -202,6 +204,7 @@ struct Raw {
     mailbox: RawMailbox,
     outbound: RawOutbound,
     agency: RawAgency,
+    limits: RawLimits,
     certificates: RawCertificates,
     database: RawDatabase,
     workflow: RawWorkflow,
@@ -251,6 +254,14 @@ struct RawAgency {
     operators: Vec<String>,
     operator_language: String,
     default_language: String,
+}
+
+#[derive(Deserialize)]
+struct RawLimits {
+    max_parts: i64,
+    max_depth: i64,
+    max_header_bytes: i64,
+    max_certificate_bytes: i64,
 }
 
 #[derive(Deserialize)]
@@ -395,6 +406,16 @@ impl Settings {
             operator_language: parse("agency.operator_language", &a.operator_language)?,
             default_language: parse("agency.default_language", &a.default_language)?,
         };
+        let l = raw.limits;
+        let size = |key: &str, v: i64| -> Result<usize> {
+            usize::try_from(positive(key, v)?).with_context(|| format!("{key}: too large"))
+        };
+        let limits = crate::parse::Limits {
+            max_parts: size("limits.max_parts", l.max_parts)?,
+            max_depth: size("limits.max_depth", l.max_depth)?,
+            max_header_bytes: size("limits.max_header_bytes", l.max_header_bytes)?,
+            max_certificate_bytes: size("limits.max_certificate_bytes", l.max_certificate_bytes)?,
+        };
         let c = raw.certificates;
         let bits = |key: &str, v: i64| -> Result<u32> {
             u32::try_from(positive(key, v)?).with_context(|| format!("{key}: too large"))
@@ -416,6 +437,7 @@ impl Settings {
             mailbox,
             outbound,
             agency,
+            limits,
             certificates,
             database: DatabaseSettings { url },
             workflow: WorkflowSettings {

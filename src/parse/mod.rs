@@ -11,12 +11,34 @@ use crate::domain::EmailAddress;
 
 /// How deep forwarded messages (`message/rfc822` parts) are opened for their content.
 const MAX_NESTING: usize = 4;
-/// Most MIME parts in one message, nested messages included.
-pub const MAX_PARTS: usize = 100;
-/// Deepest MIME nesting (multiparts and enclosed messages).
-pub const MAX_DEPTH: usize = 10;
-/// Largest header block.
-pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// File name endings of certificate and key files, whose size is capped.
+const CERTIFICATE_FILES: [&str; 10] = [
+    ".cer", ".crt", ".pem", ".der", ".p7b", ".p7c", ".pfx", ".p12", ".key", ".cert",
+];
+
+/// What a message may not exceed; over any of these it is refused whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most MIME parts, nested messages included.
+    pub max_parts: usize,
+    /// Deepest MIME nesting (multiparts and enclosed messages).
+    pub max_depth: usize,
+    /// Largest header block.
+    pub max_header_bytes: usize,
+    /// Largest certificate or key file.
+    pub max_certificate_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_parts: 100,
+            max_depth: 10,
+            max_header_bytes: 64 * 1024,
+            max_certificate_bytes: 256 * 1024,
+        }
+    }
+}
 
 /// Why a message could not be parsed; it is quarantined with this reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,15 +49,18 @@ pub enum ParseError {
     /// No usable From address, so nobody can be answered.
     #[error("no usable sender address in From")]
     NoSender,
-    /// More MIME parts than anyone sends.
-    #[error("more than {MAX_PARTS} MIME parts ({0})")]
+    /// More MIME parts than the limit.
+    #[error("more MIME parts than allowed ({0})")]
     TooManyParts(usize),
-    /// MIME nested deeper than anyone sends.
-    #[error("MIME nesting deeper than {MAX_DEPTH} levels")]
+    /// MIME nested deeper than the limit.
+    #[error("MIME nested deeper than allowed")]
     TooDeep,
-    /// A header block larger than anyone sends.
-    #[error("header block over {MAX_HEADER_BYTES} bytes ({0})")]
+    /// A header block larger than the limit.
+    #[error("header block larger than allowed ({0} bytes)")]
     HeaderTooLarge(usize),
+    /// A certificate or key file larger than the limit.
+    #[error("certificate file {0} larger than allowed ({1} bytes)")]
+    CertificateTooLarge(String, usize),
 }
 
 impl ParseError {
@@ -47,6 +72,7 @@ impl ParseError {
             ParseError::TooManyParts(_) => "too_many_parts",
             ParseError::TooDeep => "too_deep",
             ParseError::HeaderTooLarge(_) => "header_too_large",
+            ParseError::CertificateTooLarge(..) => "certificate_too_large",
         }
     }
 }
@@ -95,10 +121,15 @@ impl ParsedMessage {
     }
 }
 
-/// Parses raw message bytes; a message over the limits is refused whole, never half-read.
+/// Parses raw message bytes under the default [`Limits`].
 pub fn parse(raw: &[u8]) -> Result<ParsedMessage, ParseError> {
+    parse_within(raw, &Limits::default())
+}
+
+/// Parses raw message bytes; a message over `limits` is refused whole, never half-read.
+pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError> {
     let header = header_len(raw);
-    if header > MAX_HEADER_BYTES {
+    if header > limits.max_header_bytes {
         return Err(ParseError::HeaderTooLarge(header));
     }
     let message = MessageParser::default()
@@ -113,10 +144,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMessage, ParseError> {
     {
         return Err(ParseError::NotAMessage);
     }
-    let parts = count_parts(&message, 0)?;
-    if parts > MAX_PARTS {
-        return Err(ParseError::TooManyParts(parts));
-    }
+    count_parts(&message, 0, limits)?;
     let (from, from_name) = sender(&message).ok_or(ParseError::NoSender)?;
     let mut parsed = ParsedMessage {
         message_id: message.message_id().map(clean_id),
@@ -129,6 +157,14 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMessage, ParseError> {
         ..ParsedMessage::default()
     };
     collect_content(&message, &mut parsed, 0);
+    if let Some(big) = parsed.attachments.iter().find(|a| {
+        let name = a.name.as_deref().unwrap_or_default().to_ascii_lowercase();
+        CERTIFICATE_FILES.iter().any(|ext| name.ends_with(ext))
+            && a.bytes.len() > limits.max_certificate_bytes
+    }) {
+        let name = big.name.clone().unwrap_or_default();
+        return Err(ParseError::CertificateTooLarge(name, big.bytes.len()));
+    }
     Ok(parsed)
 }
 
@@ -143,25 +179,25 @@ fn header_len(raw: &[u8]) -> usize {
     }
 }
 
-/// Counts the parts of a message and its enclosed messages, refusing nesting over
-/// [`MAX_DEPTH`]; walks with an explicit stack so hostile nesting cannot overflow ours.
-fn count_parts(message: &Message, depth: usize) -> Result<usize, ParseError> {
+/// Counts the parts of a message and its enclosed messages, refusing more than the limits
+/// allow; walks with an explicit stack so hostile nesting cannot overflow ours.
+fn count_parts(message: &Message, depth: usize, limits: &Limits) -> Result<usize, ParseError> {
     let mut count = 0;
     let mut stack = vec![(0u32, depth)];
     while let Some((id, level)) = stack.pop() {
-        if level > MAX_DEPTH {
+        if level > limits.max_depth {
             return Err(ParseError::TooDeep);
         }
         let Some(part) = message.part(id) else {
             continue;
         };
         count += 1;
-        if count > MAX_PARTS {
+        if count > limits.max_parts {
             return Err(ParseError::TooManyParts(count));
         }
         match &part.body {
             PartType::Multipart(children) => stack.extend(children.iter().map(|c| (*c, level + 1))),
-            PartType::Message(inner) => count += count_parts(inner, level + 1)?,
+            PartType::Message(inner) => count += count_parts(inner, level + 1, limits)?,
             _ => {}
         }
     }
@@ -361,6 +397,25 @@ Buna ziua\r\n";
             parse(huge.as_bytes()),
             Err(ParseError::HeaderTooLarge(_))
         ));
+    }
+
+    #[test]
+    fn an_oversized_certificate_file_refuses_the_message() {
+        let raw = format!(
+            "From: a@b.md\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_x_1\"\r\n\r\n\
+             --=_x_1\r\nContent-Type: text/plain\r\n\r\nhi\r\n--=_x_1\r\n\
+             Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"big.cer\"\r\n\r\n{}\r\n--=_x_1--\r\n",
+            "A".repeat(2000)
+        );
+        let tight = Limits {
+            max_certificate_bytes: 1000,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            parse_within(raw.as_bytes(), &tight),
+            Err(ParseError::CertificateTooLarge(..))
+        ));
+        assert!(parse(raw.as_bytes()).is_ok());
     }
 
     #[test]

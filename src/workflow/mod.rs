@@ -21,7 +21,7 @@ use crate::extract::{extract, Checks, Extraction};
 use crate::ledger::{self, LedgerMessage, MessageState};
 use crate::matching::{self, Candidate, Facts, Route};
 use crate::outbox::{self, Composer};
-use crate::parse::{parse, ParsedMessage};
+use crate::parse::{parse_within, Limits, ParsedMessage};
 use crate::settings::{CertificateSettings, Settings};
 use cases::{Case, NewCase};
 
@@ -70,7 +70,14 @@ pub async fn process_next(pool: &SqlitePool, wf: &Workflow) -> Result<Option<Han
     };
     let analysis = match &message.refused {
         Some(reason) => Err(reason.clone()),
-        None => analyse(message.raw.clone(), wf.settings.certificates).await,
+        None => {
+            analyse(
+                message.raw.clone(),
+                wf.settings.limits,
+                wf.settings.certificates,
+            )
+            .await
+        }
     };
     let mut tx = begin_write(pool).await?;
     let result = match &analysis {
@@ -105,10 +112,11 @@ pub async fn process_next(pool: &SqlitePool, wf: &Workflow) -> Result<Option<Han
 /// Parses and extracts off the async threads; a panic in either becomes a quarantine reason.
 async fn analyse(
     raw: Vec<u8>,
+    limits: Limits,
     certs: CertificateSettings,
 ) -> Result<(ParsedMessage, Extraction), String> {
     tokio::task::spawn_blocking(move || {
-        let parsed = parse(&raw).map_err(|e| e.to_string())?;
+        let parsed = parse_within(&raw, &limits).map_err(|e| e.to_string())?;
         let checks = Checks {
             now: Utc::now(),
             expiry_warning_days: certs.expiry_warning_days,
