@@ -101,6 +101,11 @@ fn missing_items_are_named_and_a_tagged_reply_completes_the_case() {
     // MPass needs a second, different certificate and the logout URLs: both are named.
     assert!(first.text.contains("PRODUCȚIE"), "{}", first.text);
     assert!(first.text.contains("LogoutRequest"), "{}", first.text);
+    assert!(
+        first.text.contains("atributelor de autentificare"),
+        "{}",
+        first.text
+    );
 
     let reply = message(
         "Maria Rusu <maria.rusu@mec.gov.md>",
@@ -109,7 +114,8 @@ fn missing_items_are_named_and_a_tagged_reply_completes_the_case() {
         "",
         "Buna ziua,\r\n\r\nNr. serie certificat PROD: 4F3A001B22C0FFEE02\r\n\
          LogoutRequest URL: https://sime.mec.gov.md/saml/logout\r\n\
-         LogoutResponse URL: https://sime.mec.gov.md/saml/logout-response\r\n\r\n\
+         LogoutResponse URL: https://sime.mec.gov.md/saml/logout-response\r\n\
+         Atribute: NameIdentifier, FirstName, LastName\r\n\r\n\
          > Pentru a continua, va rugam sa ne transmiteti:\r\n> Numarul de serie: 01:02:03:04\r\n",
     );
     desk.deliver("2.eml", &reply);
@@ -125,6 +131,7 @@ fn missing_items_are_named_and_a_tagged_reply_completes_the_case() {
         .collect();
     assert!(values.contains(&"4F3A001B22C0FFEE02"));
     assert!(values.contains(&"https://sime.mec.gov.md/saml/logout"));
+    assert!(values.contains(&"NameIdentifier"), "{values:?}");
     // Quoted text is our own earlier mail: nothing in it is filed.
     assert!(!values.contains(&"01020304"), "{values:?}");
     assert_eq!(

@@ -53,6 +53,26 @@ pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
             json!({ "class": ip.class.name(), "environment": env(ip.environment) }),
         ));
     }
+    for name in &ex.attributes.standard {
+        out.push((
+            ItemKind::Attribute,
+            name.clone(),
+            json!({ "standard": true }),
+        ));
+    }
+    for name in &ex.attributes.custom {
+        out.push((
+            ItemKind::Attribute,
+            name.clone(),
+            json!({ "standard": false }),
+        ));
+    }
+    for event in &ex.event_types {
+        out.push((ItemKind::EventType, event.clone(), json!({})));
+    }
+    for channel in &ex.channels {
+        out.push((ItemKind::Channel, channel.clone(), json!({})));
+    }
     for url in &ex.urls {
         out.push((
             ItemKind::Url,
@@ -404,12 +424,18 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "system_name", "value": "Registrul", "status": "parsed", "detail": {} },
         { "kind": "public_ip", "value": "194.0.2.10", "status": "parsed", "detail": { "class": "public" } },
         { "kind": "url", "value": "https://si.md/logout", "status": "parsed", "detail": { "https": true } },
+        { "kind": "attribute", "value": "Patronimic", "status": "parsed", "detail": { "standard": false } },
+        { "kind": "event_type", "value": "autentificare", "status": "parsed", "detail": {} },
+        { "kind": "channel", "value": "sms", "status": "parsed", "detail": {} },
     ]);
     let missing = json!([
         { "item": "certificate", "needed": 2, "have": 1, "note": "test_and_prod" },
         { "item": "public_ip", "needed": 1, "have": 0, "note": null },
         { "item": "url", "needed": 2, "have": 0, "note": "logout_urls" },
         { "item": "system_name", "needed": 1, "have": 0, "note": null },
+        { "item": "attribute", "needed": 1, "have": 0, "note": null },
+        { "item": "event_type", "needed": 1, "have": 0, "note": null },
+        { "item": "channel", "needed": 1, "have": 0, "note": null },
     ]);
     let also = json!([
         "authentication_attributes",

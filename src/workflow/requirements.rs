@@ -22,6 +22,12 @@ pub enum ItemKind {
     PublicIp,
     /// An endpoint URL.
     Url,
+    /// An MPass authentication attribute.
+    Attribute,
+    /// An MLog event type.
+    EventType,
+    /// An MNotify notification channel.
+    Channel,
 }
 
 impl ItemKind {
@@ -33,6 +39,9 @@ impl ItemKind {
             ItemKind::SystemName => "system_name",
             ItemKind::PublicIp => "public_ip",
             ItemKind::Url => "url",
+            ItemKind::Attribute => "attribute",
+            ItemKind::EventType => "event_type",
+            ItemKind::Channel => "channel",
         }
     }
 
@@ -44,6 +53,9 @@ impl ItemKind {
             "system_name" => Ok(ItemKind::SystemName),
             "public_ip" => Ok(ItemKind::PublicIp),
             "url" => Ok(ItemKind::Url),
+            "attribute" => Ok(ItemKind::Attribute),
+            "event_type" => Ok(ItemKind::EventType),
+            "channel" => Ok(ItemKind::Channel),
             other => bail!("unknown item kind '{other}'"),
         }
     }
@@ -61,6 +73,12 @@ pub enum Need {
     PublicIp,
     /// An https URL.
     Url,
+    /// MPass attributes.
+    Attribute,
+    /// MLog event types.
+    EventType,
+    /// MNotify channels.
+    Channel,
 }
 
 impl Need {
@@ -71,6 +89,9 @@ impl Need {
             Need::SystemName => kind == ItemKind::SystemName,
             Need::PublicIp => kind == ItemKind::PublicIp,
             Need::Url => kind == ItemKind::Url,
+            Need::Attribute => kind == ItemKind::Attribute,
+            Need::EventType => kind == ItemKind::EventType,
+            Need::Channel => kind == ItemKind::Channel,
         }
     }
 
@@ -81,6 +102,9 @@ impl Need {
             Need::SystemName => "system_name",
             Need::PublicIp => "public_ip",
             Need::Url => "url",
+            Need::Attribute => "attribute",
+            Need::EventType => "event_type",
+            Need::Channel => "channel",
         }
     }
 }
