@@ -483,3 +483,36 @@ fn a_self_signed_certificate_is_questioned_for_mdocs_but_not_for_mpass() {
     );
     assert!(!mpass.text.contains("nu este acceptat"), "{}", mpass.text);
 }
+
+#[test]
+fn a_private_key_inside_a_zip_is_never_stored_either() {
+    let desk = Desk::new();
+    let raw = fixture("corpus/ro-zip-cert-and-private-key.eml");
+    desk.deliver("1.eml", &raw);
+    desk.run(&["once"]);
+
+    // The zip as it travelled: the first base64 line of the attachment's body.
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let after_name = &text[text.find("filename=\"mpass-certificat.zip\"").unwrap()..];
+    let body = &after_name[after_name
+        .find("\n\n")
+        .or_else(|| after_name.find("\r\n\r\n"))
+        .unwrap()..];
+    let encoded_line = body.trim_start().lines().next().unwrap().trim().to_string();
+    assert!(encoded_line.len() >= 60, "fixture changed: {encoded_line}");
+    for file in ["desk.db", "desk.db-wal"] {
+        let bytes = std::fs::read(desk.path(file)).unwrap_or_default();
+        assert!(
+            !bytes
+                .windows(encoded_line.len())
+                .any(|w| w == encoded_line.as_bytes()),
+            "zip with key stored in {file}"
+        );
+    }
+    let reply = desk
+        .sent()
+        .into_iter()
+        .find(|m| !m.to.contains(&"operator@egov.md".to_string()))
+        .unwrap();
+    assert!(reply.text.contains("CHEIE PRIVATĂ"), "{}", reply.text);
+}
