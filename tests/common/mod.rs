@@ -97,6 +97,14 @@ impl Desk {
         std::fs::rename(tmp.join(name), new.join(name)).unwrap();
     }
 
+    /// Whether the database (or its write-ahead log) holds these bytes anywhere.
+    pub fn database_contains(&self, needle: &[u8]) -> bool {
+        ["desk.db", "desk.db-wal"].iter().any(|file| {
+            let bytes = std::fs::read(self.path(file)).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle)
+        })
+    }
+
     /// `case show REF --json`.
     pub fn case(&self, reference: &str) -> serde_json::Value {
         let out = self.run(&["case", "show", reference, "--json"]);
@@ -184,6 +192,28 @@ impl Sent {
             raw,
         }
     }
+}
+
+/// The first line of the encoded body of the attachment named `file_name` in `raw`: what
+/// the file looked like as it travelled.
+pub fn first_encoded_line(raw: &[u8], file_name: &str) -> String {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let after_name = &text[text
+        .find(&format!("filename=\"{file_name}\""))
+        .expect("attachment named")..];
+    let body = &after_name[after_name
+        .find("\n\n")
+        .or_else(|| after_name.find("\r\n\r\n"))
+        .expect("body")..];
+    let line = body
+        .trim_start()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    assert!(line.len() >= 60, "fixture changed: {line}");
+    line
 }
 
 /// Polls `check` until it holds or `limit` passes.
