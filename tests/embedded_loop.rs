@@ -489,3 +489,28 @@ fn a_private_key_inside_a_zip_is_never_stored_either() {
         .unwrap();
     assert!(reply.text.contains("CHEIE PRIVATĂ"), "{}", reply.text);
 }
+
+#[test]
+fn custom_mpass_attributes_are_kept_and_flagged_to_the_operators() {
+    let desk = Desk::new();
+    let mail = message(
+        "it@asp.gov.md",
+        "Conectare MPass",
+        "attrs-1@asp.gov.md",
+        "",
+        "Buna ziua,\r\nAtribute: NameIdentifier, IDNO, Patronimic\r\n",
+    );
+    desk.deliver("1.eml", &mail);
+    desk.run(&["once"]);
+    let ops = desk
+        .sent()
+        .into_iter()
+        .find(|m| m.to == ["operator@egov.md"])
+        .unwrap();
+    assert!(
+        ops.text.contains("Patronimic (nestandard: de verificat)"),
+        "{}",
+        ops.text
+    );
+    assert!(!ops.text.contains("IDNO (nestandard"), "{}", ops.text);
+}
