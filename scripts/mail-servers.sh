@@ -9,6 +9,7 @@
 #   scripts/mail-servers.sh restart-dovecot DIR | stop-dovecot DIR | start-dovecot DIR
 #   scripts/mail-servers.sh reload-postfix DIR
 #   scripts/mail-servers.sh postconf DIR 'name = value'   change a Postfix setting and reload
+#   scripts/mail-servers.sh doveconf DIR 'name = value'   add a Dovecot setting and restart it
 #
 # Every mailbox exists (any user@any-domain), every password is "test". Mail for
 # USER is stored as a Maildir in DIR/mail/USER. The TLS certificate is signed by DIR/tls/ca.pem.
@@ -339,8 +340,13 @@ case "${1:-}" in
     start-dovecot) load_env "$2"; start_dovecot "$(realpath -m "$2")" ;;
     restart-dovecot) load_env "$2"; stop_dovecot "$(realpath -m "$2")"; start_dovecot "$(realpath -m "$2")" ;;
     reload-postfix) postfix -c "$(realpath -m "$2")/postfix" reload </dev/null >/dev/null 2>&1 ;;
+    doveconf)
+        load_env "$2"
+        printf '%s\n' "$3" >> "$(realpath -m "$2")/dovecot/dovecot.conf"
+        stop_dovecot "$(realpath -m "$2")"
+        start_dovecot "$(realpath -m "$2")" ;;
     postconf)
         postconf -c "$(realpath -m "$2")/postfix" -e "$3"
         postfix -c "$(realpath -m "$2")/postfix" reload </dev/null >/dev/null 2>&1 ;;
-    *) die "usage: $0 install | start DIR | stop DIR | stop-dovecot DIR | start-dovecot DIR | restart-dovecot DIR | reload-postfix DIR | postconf DIR SETTING" ;;
+    *) die "usage: $0 install | start DIR | stop DIR | stop-dovecot DIR | start-dovecot DIR | restart-dovecot DIR | reload-postfix DIR | postconf DIR SETTING | doveconf DIR SETTING" ;;
 esac

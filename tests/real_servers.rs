@@ -572,3 +572,41 @@ fn a_send_cut_off_mid_transaction_is_not_resent_and_the_operators_are_told() {
         .any(|t| t.contains("livrare incert") && t.contains("cut@inst.gov.md"));
     assert!(told, "the operators were not told");
 }
+
+#[test]
+fn a_server_without_idle_uidplus_or_move_is_polled_and_expunged_plainly() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    // The same Dovecot, advertising neither IDLE, UIDPLUS nor MOVE.
+    servers.doveconf(
+        "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ NAMESPACE",
+    );
+    let desk = Desk::with_sections(&servers.imap_section(), &servers.smtp_section());
+    let child = spawn_run(&desk);
+    servers.mail_agency(
+        "a@inst1.gov.md",
+        "Conectare MDocs",
+        "noidle-1@inst1.gov.md",
+        "Denumirea sistemului: SIA Unu\r\n",
+    );
+    let first = servers.wait_for("a@inst1.gov.md", "", 1, 30);
+    servers.mail_agency(
+        "b@inst2.gov.md",
+        "Conectare MDocs",
+        "noidle-2@inst2.gov.md",
+        "Denumirea sistemului: SIA Doi\r\n",
+    );
+    let second = servers.wait_for("b@inst2.gov.md", "", 1, 30);
+    let log = stop(child);
+    assert!(first && second, "mail was not picked up by polling:\n{log}");
+    assert!(
+        log.contains("idle=false") && log.contains("uidplus=false") && log.contains("move=false"),
+        "{log}"
+    );
+    assert!(
+        servers.mailbox("servicii@egov.md", "").is_empty(),
+        "EXPUNGE left messages behind"
+    );
+    assert_eq!(servers.mailbox("servicii@egov.md", "Processed").len(), 2);
+}

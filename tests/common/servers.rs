@@ -178,6 +178,18 @@ impl MailServers {
         assert!(status.success(), "postconf {setting} failed");
     }
 
+    /// Adds one Dovecot setting (`"name = value"`) and restarts Dovecot.
+    pub fn doveconf(&self, setting: &str) {
+        let status = Command::new("bash")
+            .arg(repo().join("scripts/mail-servers.sh"))
+            .arg("doveconf")
+            .arg(self.dir.path())
+            .arg(setting)
+            .status()
+            .unwrap();
+        assert!(status.success(), "doveconf {setting} failed");
+    }
+
     /// Where `user`'s inbox lives on disk (a Maildir).
     pub fn maildir(&self, user: &str) -> PathBuf {
         PathBuf::from(self.var("MAIL_ROOT")).join(user)
