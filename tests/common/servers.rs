@@ -163,31 +163,17 @@ impl MailServers {
     pub fn set_recipient_rules(&self, rules: &[(&str, &str)]) {
         let text: String = rules.iter().map(|(p, r)| format!("/{p}/ {r}\n")).collect();
         std::fs::write(self.var("RECIPIENT_ACCESS"), text).unwrap();
-        self.script(&["reload-postfix"]);
+        self.script("reload-postfix", &[]);
     }
 
     /// Changes one Postfix setting (`"name = value"`) and reloads it.
     pub fn postconf(&self, setting: &str) {
-        let status = Command::new("bash")
-            .arg(repo().join("scripts/mail-servers.sh"))
-            .arg("postconf")
-            .arg(self.dir.path())
-            .arg(setting)
-            .status()
-            .unwrap();
-        assert!(status.success(), "postconf {setting} failed");
+        self.script("postconf", &[setting]);
     }
 
     /// Adds one Dovecot setting (`"name = value"`) and restarts Dovecot.
     pub fn doveconf(&self, setting: &str) {
-        let status = Command::new("bash")
-            .arg(repo().join("scripts/mail-servers.sh"))
-            .arg("doveconf")
-            .arg(self.dir.path())
-            .arg(setting)
-            .status()
-            .unwrap();
-        assert!(status.success(), "doveconf {setting} failed");
+        self.script("doveconf", &[setting]);
     }
 
     /// Where `user`'s inbox lives on disk (a Maildir).
@@ -202,22 +188,27 @@ impl MailServers {
 
     /// Stops Dovecot (Postfix keeps queueing).
     pub fn stop_dovecot(&self) {
-        self.script(&["stop-dovecot"]);
+        self.script("stop-dovecot", &[]);
     }
 
     /// Starts Dovecot again.
     pub fn start_dovecot(&self) {
-        self.script(&["start-dovecot"]);
+        self.script("start-dovecot", &[]);
     }
 
-    fn script(&self, args: &[&str]) {
+    /// Runs `scripts/mail-servers.sh COMMAND DIR ARGS...` and insists it succeeded.
+    fn script(&self, command: &str, args: &[&str]) {
         let status = Command::new("bash")
             .arg(repo().join("scripts/mail-servers.sh"))
-            .args(args)
+            .arg(command)
             .arg(self.dir.path())
+            .args(args)
             .status()
             .unwrap();
-        assert!(status.success(), "mail-servers.sh {args:?} failed");
+        assert!(
+            status.success(),
+            "mail-servers.sh {command} {args:?} failed"
+        );
     }
 
     /// The servers' folder.
