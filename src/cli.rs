@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 use crate::daemon::{shutdown_signal, Desk};
 use crate::domain::{CaseRef, EmailAddress, Language, Service};
 use crate::settings::Settings;
-use crate::workflow::{self, cases, ItemKind};
+use crate::workflow::commands::{self, Command as OperatorCommand};
+use crate::workflow::{self, audit, cases, ItemKind};
 
 /// Prints a line on standard output; a reader that went away (`| head`) ends the output
 /// quietly instead of panicking as `println!` would.
@@ -40,6 +41,10 @@ pub struct Cli {
     /// A configuration file laid over config/default.toml.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Pretend the time is now this (RFC 3339, e.g. 2026-12-01T09:00:00Z) and let it run on
+    /// from there: for tests and for previewing which reminders a later day would send.
+    #[arg(long, global = true, value_name = "TIME")]
+    pub clock: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -70,13 +75,53 @@ pub enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one case with its items and mail.
+    /// Show one case with its items, mail and timeline.
     Show {
         /// The case reference, e.g. EGOV-2026-0001.
         reference: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Confirm the materials waiting for confirmation (as an operator's CONFIRM reply).
+    Confirm {
+        /// The case reference.
+        reference: String,
+    },
+    /// Reject the materials waiting for confirmation; the beneficiary is told the reason.
+    Reject {
+        /// The case reference.
+        reference: String,
+        /// The reason, as the beneficiary will read it.
+        #[arg(required = true, num_args = 1..)]
+        reason: Vec<String>,
+    },
+    /// Set (correct) an item, confirmed: e.g. `case set EGOV-2026-0001 public_ip 194.0.2.10`.
+    Set {
+        /// The case reference.
+        reference: String,
+        /// certificate, serial_number, system_name, public_ip, url, attribute, event_type,
+        /// channel, document_type or mode.
+        item: String,
+        /// The value.
+        #[arg(required = true, num_args = 1..)]
+        value: Vec<String>,
+    },
+    /// Mark the case's current step done: contract, staging, testing, validation or
+    /// production (production sends the completion notice).
+    Done {
+        /// The case reference.
+        reference: String,
+        /// The step.
+        step: String,
+    },
+    /// Write an evidence bundle (zip): raw messages, parsed data, timeline, sent mail.
+    Export {
+        /// The case reference.
+        reference: String,
+        /// Where to write it (default: REFERENCE.zip here); must not exist.
+        #[arg(long, value_name = "PATH")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -103,6 +148,11 @@ pub struct OpenArgs {
 /// Runs the command line.
 pub async fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Some(at) = &cli.clock {
+        let at = chrono::DateTime::parse_from_rfc3339(at)
+            .with_context(|| format!("--clock: '{at}' is not an RFC 3339 time"))?;
+        crate::clock::start_at(at.with_timezone(&chrono::Utc));
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init(&settings.log.level);
     match cli.command {
@@ -131,6 +181,7 @@ pub async fn main() -> Result<()> {
                 processed = r.processed,
                 moved = r.settled,
                 sent = r.sent,
+                reminders = r.reminders,
                 "pass done"
             );
             Ok(())
@@ -200,6 +251,7 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty()),
                 language: args.language.parse::<Language>().context("--language")?,
+                renews_serial: None,
             };
             let desk = Desk::build(settings).await?;
             let case = workflow::open_case(&desk.pool, &desk.workflow, &new).await?;
@@ -246,18 +298,78 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
                 .collect();
             let missing = requirements.missing(case.service, &usable);
             let mail = crate::outbox::of_case(&mut conn, case.id).await?;
+            let timeline = audit::timeline(&mut conn, case.id).await?;
             if json {
                 let mut v = case_json(&case);
                 v["items"] = json!(items);
                 v["missing"] = json!(missing);
                 v["mail"] = json!(mail);
+                v["timeline"] = json!(timeline);
                 say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_case(&case, &items, &missing, &mail);
+                print_timeline(&timeline);
             }
             Ok(())
         }
+        CaseCommand::Confirm { reference } => {
+            operator_command(settings, &reference, OperatorCommand::Confirm).await
+        }
+        CaseCommand::Reject { reference, reason } => {
+            let reason = non_empty("REASON", &reason.join(" "))?;
+            operator_command(settings, &reference, OperatorCommand::Reject(reason)).await
+        }
+        CaseCommand::Set {
+            reference,
+            item,
+            value,
+        } => {
+            let line = format!("SET {item} {}", value.join(" "));
+            let command = commands::parse(&line)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .pop()
+                .context("SET needs an item and a value")?;
+            operator_command(settings, &reference, command).await
+        }
+        CaseCommand::Done { reference, step } => {
+            let command = commands::parse(&format!("DONE {step}"))
+                .map_err(|e| anyhow::anyhow!(e))?
+                .pop()
+                .context("DONE needs a step")?;
+            operator_command(settings, &reference, command).await
+        }
+        CaseCommand::Export { reference, output } => {
+            let reference: CaseRef = reference.parse()?;
+            let pool = crate::db::open(&settings.database.url).await?;
+            let mut conn = pool.acquire().await?;
+            let case = cases::by_reference(&mut conn, &reference)
+                .await?
+                .with_context(|| format!("no case {reference}"))?;
+            let path = output.unwrap_or_else(|| PathBuf::from(format!("{reference}.zip")));
+            let done = workflow::export::write(&mut conn, &case, &path).await?;
+            say!(
+                "{}: {} message(s) received, {} mail(s) sent, {} timeline entries",
+                path.display(),
+                done.messages,
+                done.sent,
+                done.events
+            );
+            Ok(())
+        }
     }
+}
+
+async fn operator_command(settings: Settings, reference: &str, command: OperatorCommand) -> Result<()> {
+    let reference: CaseRef = reference.parse()?;
+    let desk = Desk::build(settings).await?;
+    let case = workflow::command(&desk.pool, &desk.workflow, &reference, &[command]).await?;
+    say!(
+        "{}  step {} (waiting on {})",
+        case.reference,
+        case.step,
+        case.step.waiting_on().as_str()
+    );
+    Ok(())
 }
 
 fn non_empty(flag: &str, value: &str) -> Result<String> {
@@ -276,6 +388,10 @@ fn case_json(c: &cases::Case) -> serde_json::Value {
         "language": c.language.code(),
         "step": c.step.as_str(),
         "waiting_on": c.step.waiting_on().as_str(),
+        "version": c.version,
+        "step_since": c.step_since,
+        "materials_complete_at": c.materials_complete_at,
+        "renews_serial": c.renews_serial,
         "opened_at": c.opened_at,
         "updated_at": c.updated_at,
     })
@@ -331,5 +447,24 @@ fn print_case(
             m.subject,
             m.to.join(", ")
         );
+    }
+}
+
+fn print_timeline(events: &[audit::Event]) {
+    say!("timeline:");
+    for e in events {
+        let detail = match &e.detail {
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => format!("{k}={s}"),
+                    other => format!("{k}={other}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        };
+        let cause = e.message.map(|m| format!(" (message #{m})")).unwrap_or_default();
+        say!("  {}  {:<18} {:<28} {}{}", e.at, e.kind, e.actor, detail, cause);
     }
 }

@@ -16,6 +16,8 @@ use crate::mailbox::{AnySource, MailboxSource};
 use crate::outbox::{Composer, Identity, Renderer};
 use crate::settings::Settings;
 use crate::transport::{self, AnyTransport};
+use crate::workflow::calendar::Calendar;
+use crate::workflow::tokens::TokenKey;
 use crate::workflow::{self, Requirements, Workflow};
 
 /// How much of an oversize message is kept: enough for its headers.
@@ -44,6 +46,8 @@ pub struct PassReport {
     pub settled: usize,
     /// Mail sent.
     pub sent: usize,
+    /// Reminders, digests and expiry notices queued.
+    pub reminders: usize,
 }
 
 impl Desk {
@@ -59,12 +63,16 @@ impl Desk {
             instance: crate::db::instance_token(&pool).await?,
         };
         let transport = AnyTransport::from_settings(&settings)?;
+        let calendar = Calendar::load(&settings.time.holidays, settings.time.timezone)?;
+        let token_key = TokenKey::load(&pool, &settings.workflow.command_key).await?;
         Ok(Self {
             pool,
             workflow: Workflow {
                 settings,
                 requirements,
                 composer: Composer { renderer, identity },
+                calendar,
+                token_key,
             },
             transport,
         })
@@ -176,7 +184,13 @@ impl Desk {
         .await
     }
 
-    /// One full pass: record, process, move, send. Used by `once`.
+    /// Queues the reminders, digest and expiry notices now due.
+    pub async fn remind(&self, report: &mut PassReport) -> Result<()> {
+        report.reminders += workflow::reminders::run_due(&self.pool, &self.workflow).await?;
+        Ok(())
+    }
+
+    /// One full pass: record, process, move, remind, send. Used by `once`.
     pub async fn once(&self) -> Result<PassReport> {
         let mut source = self.open_source()?;
         let mut report = PassReport::default();
@@ -184,6 +198,7 @@ impl Desk {
         self.intake(&mut source, &mut report).await?;
         self.process_all(&mut report).await?;
         self.settle(&mut source, &mut report).await?;
+        self.remind(&mut report).await?;
         self.deliver(&mut report).await?;
         Ok(report)
     }
@@ -215,10 +230,16 @@ impl Desk {
             shutdown.clone(),
             wake_deliver.clone(),
         ));
+        let schedule = tokio::spawn(schedule_loop(
+            self.clone(),
+            shutdown.clone(),
+            wake_deliver.clone(),
+        ));
         for (name, task) in [
             ("intake", intake),
             ("process", process),
             ("deliver", deliver),
+            ("schedule", schedule),
         ] {
             match task.await {
                 Ok(()) => tracing::info!(task = name, "stopped"),
@@ -337,6 +358,32 @@ async fn deliver_loop(desk: Arc<Desk>, shutdown: CancellationToken, wake: Arc<No
     }
 }
 
+async fn schedule_loop(desk: Arc<Desk>, shutdown: CancellationToken, wake_deliver: Arc<Notify>) {
+    let every = Duration::from_secs(desk.settings().time.scheduler_interval_secs);
+    let mut failures = 0;
+    while !shutdown.is_cancelled() {
+        let mut report = PassReport::default();
+        let pause = match desk.remind(&mut report).await {
+            Ok(()) => {
+                failures = 0;
+                if report.reminders > 0 {
+                    wake_deliver.notify_one();
+                }
+                every
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::error!(error = %format!("{e:#}"), "scheduling reminders failed; backing off");
+                backoff(failures)
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
 /// How long until the next retry is due, at most 30 s.
 async fn until_next_due(pool: &SqlitePool) -> Duration {
     let cap = Duration::from_secs(30);
@@ -346,7 +393,7 @@ async fn until_next_due(pool: &SqlitePool) -> Duration {
     chrono::DateTime::parse_from_rfc3339(&at)
         .ok()
         .and_then(|at| {
-            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            (at.with_timezone(&chrono::Utc) - crate::clock::now())
                 .to_std()
                 .ok()
         })

@@ -67,7 +67,19 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<Tx> {
 
 /// The current time, as stored in the database (RFC 3339, UTC, seconds).
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    stamp(crate::clock::now())
+}
+
+/// A time as stored in the database.
+pub fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Reads a stored time.
+pub fn parse_stamp(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 /// This installation's random token, made on first use and kept in the database.

@@ -35,6 +35,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Procedure data and templates.
     pub workflow: WorkflowSettings,
+    /// Working days and reminders.
+    pub time: TimeSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -163,10 +165,14 @@ pub struct AgencySettings {
     pub operator_language: Language,
     /// Language when a beneficiary's cannot be told.
     pub default_language: Language,
+    /// The authserv-id of the agency's own mail server: when set, an operator command counts
+    /// only if the topmost Authentication-Results header is this server's and shows DKIM or
+    /// DMARC passing.
+    pub authserv_id: Option<String>,
 }
 
 /// How certificates are judged.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CertificateSettings {
     /// Flag certificates ending within this many days.
     pub expiry_warning_days: i64,
@@ -174,6 +180,8 @@ pub struct CertificateSettings {
     pub min_rsa_bits: u32,
     /// Smallest acceptable EC key in bits.
     pub min_ec_bits: u32,
+    /// Holders of confirmed certificates are told this many days before expiry, largest first.
+    pub expiry_notice_days: Vec<i64>,
 }
 
 /// Where state is kept.
@@ -190,6 +198,33 @@ pub struct WorkflowSettings {
     pub services: PathBuf,
     /// Template root.
     pub templates: PathBuf,
+    /// Key for operator tokens; `None`: one made and kept in the database.
+    pub command_key: SecretString,
+    /// How long an operator token works.
+    pub token_valid_hours: i64,
+    /// At most this many automatic replies to one address per day.
+    pub max_replies_per_day: i64,
+}
+
+/// Working days, the SLA clock and reminders.
+#[derive(Debug, Clone)]
+pub struct TimeSettings {
+    /// The agency's time zone: where its days begin and end.
+    pub timezone: chrono_tz::Tz,
+    /// The holiday table.
+    pub holidays: PathBuf,
+    /// Working days the agency has for its steps once materials are complete.
+    pub sla_working_days: u32,
+    /// Operators are reminded this many working days before the SLA runs out.
+    pub sla_warning_days: u32,
+    /// A beneficiary is reminded after this many working days of silence...
+    pub reminder_after_days: u32,
+    /// ...this many times, and then the operators are told.
+    pub reminders: u32,
+    /// Local hour (0-23) after which the daily digest goes to the operators on working days.
+    pub digest_hour: u32,
+    /// How often `run` looks for due reminders.
+    pub scheduler_interval_secs: u64,
 }
 
 /// Logging.
@@ -208,7 +243,20 @@ struct Raw {
     certificates: RawCertificates,
     database: RawDatabase,
     workflow: RawWorkflow,
+    time: RawTime,
     log: RawLog,
+}
+
+#[derive(Deserialize)]
+struct RawTime {
+    timezone: String,
+    holidays: String,
+    sla_working_days: i64,
+    sla_warning_days: i64,
+    reminder_after_days: i64,
+    reminders: i64,
+    digest_hour: i64,
+    scheduler_interval_secs: i64,
 }
 
 #[derive(Deserialize)]
@@ -254,6 +302,7 @@ struct RawAgency {
     operators: Vec<String>,
     operator_language: String,
     default_language: String,
+    authserv_id: String,
 }
 
 #[derive(Deserialize)]
@@ -269,6 +318,7 @@ struct RawCertificates {
     expiry_warning_days: i64,
     min_rsa_bits: i64,
     min_ec_bits: i64,
+    expiry_notice_days: Vec<i64>,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +330,9 @@ struct RawDatabase {
 struct RawWorkflow {
     services: String,
     templates: String,
+    command_key: SecretString,
+    token_valid_hours: i64,
+    max_replies_per_day: i64,
 }
 
 #[derive(Deserialize)]
@@ -308,7 +361,8 @@ impl Settings {
                 .separator("__")
                 .try_parsing(true)
                 .list_separator(",")
-                .with_list_parse_key("agency.operators"),
+                .with_list_parse_key("agency.operators")
+                .with_list_parse_key("certificates.expiry_notice_days"),
         );
         let raw: Raw = builder
             .build()
@@ -405,6 +459,7 @@ impl Settings {
             operators,
             operator_language: parse("agency.operator_language", &a.operator_language)?,
             default_language: parse("agency.default_language", &a.default_language)?,
+            authserv_id: Some(a.authserv_id.trim().to_string()).filter(|s| !s.is_empty()),
         };
         let l = raw.limits;
         let size = |key: &str, v: i64| -> Result<usize> {
@@ -428,6 +483,43 @@ impl Settings {
             .context("certificates.expiry_warning_days: too large")?,
             min_rsa_bits: bits("certificates.min_rsa_bits", c.min_rsa_bits)?,
             min_ec_bits: bits("certificates.min_ec_bits", c.min_ec_bits)?,
+            expiry_notice_days: {
+                let mut days = c.expiry_notice_days.clone();
+                for d in &days {
+                    positive("certificates.expiry_notice_days", *d)?;
+                }
+                days.sort_unstable_by(|a, b| b.cmp(a));
+                days.dedup();
+                days
+            },
+        };
+        let t = raw.time;
+        let small = |key: &str, v: i64, max: u64| -> Result<u32> {
+            let v = positive(key, v)?;
+            if v > max {
+                bail!("{key}: {v} is over {max}");
+            }
+            Ok(u32::try_from(v).unwrap_or(u32::MAX))
+        };
+        let time = TimeSettings {
+            timezone: t
+                .timezone
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("time.timezone: '{}' is not an IANA time zone", t.timezone))?,
+            holidays: non_empty_path("time.holidays", &t.holidays)?,
+            sla_working_days: small("time.sla_working_days", t.sla_working_days, 365)?,
+            sla_warning_days: u32::try_from(t.sla_warning_days)
+                .ok()
+                .filter(|d| i64::from(*d) < t.sla_working_days)
+                .context("time.sla_warning_days: must be 0 or more and less than time.sla_working_days")?,
+            reminder_after_days: small("time.reminder_after_days", t.reminder_after_days, 365)?,
+            reminders: small("time.reminders", t.reminders, 20)?,
+            digest_hour: u32::try_from(t.digest_hour)
+                .ok()
+                .filter(|h| *h < 24)
+                .context("time.digest_hour: must be an hour from 0 to 23")?,
+            scheduler_interval_secs: positive("time.scheduler_interval_secs", t.scheduler_interval_secs)?,
         };
         let url = non_empty("database.url", &raw.database.url)?;
         if !url.starts_with("sqlite:") {
@@ -443,7 +535,19 @@ impl Settings {
             workflow: WorkflowSettings {
                 services: non_empty_path("workflow.services", &raw.workflow.services)?,
                 templates: non_empty_path("workflow.templates", &raw.workflow.templates)?,
+                command_key: raw.workflow.command_key,
+                token_valid_hours: i64::try_from(positive(
+                    "workflow.token_valid_hours",
+                    raw.workflow.token_valid_hours,
+                )?)
+                .context("workflow.token_valid_hours: too large")?,
+                max_replies_per_day: i64::try_from(positive(
+                    "workflow.max_replies_per_day",
+                    raw.workflow.max_replies_per_day,
+                )?)
+                .context("workflow.max_replies_per_day: too large")?,
             },
+            time,
             log: LogSettings {
                 level: non_empty("log.level", &raw.log.level)?,
             },
@@ -558,6 +662,7 @@ mod tests {
         assert_eq!(s.mailbox.tls, TlsMode::Tls);
         assert_eq!(s.outbound.kind, OutboundKind::Smtp);
         assert!(s.mailbox.idle_secs <= 300);
+        assert_eq!(s.agency.authserv_id.as_deref(), Some("mx.egov.md"));
     }
 
     #[test]

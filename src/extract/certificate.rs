@@ -29,6 +29,9 @@ pub struct CertificateInfo {
     pub not_after: DateTime<Utc>,
     /// SHA-256 of the DER encoding, hex.
     pub sha256: String,
+    /// SHA-256 of the public key (SubjectPublicKeyInfo), hex: two certificates with the same
+    /// key are the same key however their serials differ.
+    pub public_key_sha256: String,
     /// The attachment it came from (`archive.zip/inner.cer` inside an archive).
     pub file_name: String,
     /// Key algorithm and size, e.g. `RSA 2048`, `EC 256`.
@@ -169,6 +172,7 @@ fn info(der: &[u8], file_name: &str) -> Option<CertificateInfo> {
         not_before: DateTime::from_timestamp(validity.not_before.timestamp(), 0)?,
         not_after: DateTime::from_timestamp(validity.not_after.timestamp(), 0)?,
         sha256: hex::encode(Sha256::digest(der)),
+        public_key_sha256: hex::encode(Sha256::digest(cert.public_key().raw)),
         file_name: file_name.to_string(),
         key,
         key_bits,

@@ -30,6 +30,7 @@ pub use keys::{holds_private_key, text_holds_private_key, REDACTION_NOTICE};
 pub use lists::{Attributes, STANDARD_ATTRIBUTES};
 pub use network::{FoundIp, FoundUrl, UrlRole};
 pub use serial::FoundSerial;
+pub use text::fold;
 
 use crate::domain::{IpClass, Language, ServiceMention};
 use crate::parse::{Attachment, ParsedMessage};
@@ -59,6 +60,10 @@ pub struct Extraction {
     pub event_types: Vec<String>,
     /// MNotify channels.
     pub channels: Vec<String>,
+    /// MDocs document types.
+    pub document_types: Vec<String>,
+    /// MPower mode: `api` or `agency`.
+    pub mpower_mode: Option<&'static str>,
     /// What the sender should hear about: unreadable files, keys, unusable addresses.
     pub problems: Vec<Problem>,
 }
@@ -135,6 +140,19 @@ pub enum Problem {
         /// Its issuer's name.
         issuer: String,
     },
+    /// A serial number written instead of a certificate that the agency cannot accept as
+    /// it is (checked by the workflow against the certificates it has confirmed).
+    QuestionedSerial {
+        /// The serial, hex.
+        serial: String,
+        /// `unknown`, `expired`, `other_system` or `other_environment`.
+        reason: String,
+    },
+    /// The TEST and PROD certificates are the same key (MPass needs two).
+    SameKeyTestAndProd {
+        /// The serials sharing one key.
+        serials: Vec<String>,
+    },
     /// An archive that was not opened.
     ArchiveRefused {
         /// The attachment's name.
@@ -192,6 +210,8 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
         attributes: lists::attributes_in(&body),
         event_types: lists::event_types_in(&body),
         channels: lists::channels_in(&body),
+        document_types: lists::document_types_in(&body),
+        mpower_mode: lists::mpower_mode_in(&body),
         ..Extraction::default()
     };
     read_attachments(message, checks, &mut ex);

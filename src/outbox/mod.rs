@@ -33,6 +33,28 @@ pub enum Purpose {
     OperatorQuarantine,
     /// To the operators: a mail that could not be delivered.
     OperatorDeliveryProblem,
+    /// To the beneficiary: the case moved to its next step.
+    Progress,
+    /// To the beneficiary: an operator rejected the materials, with the reason.
+    Rejection,
+    /// To the beneficiary: the service is active; the case is complete.
+    Completion,
+    /// To the operator who acted: what their command did.
+    OperatorAck,
+    /// To the operators: a command that was not obeyed, and why.
+    OperatorRefused,
+    /// To the beneficiary: the case waits on them.
+    Reminder,
+    /// To the operators: a beneficiary did not answer the reminders.
+    OperatorEscalation,
+    /// To the operators: an agency-side step nears or passed its deadline.
+    OperatorSla,
+    /// To the operators: the daily digest.
+    OperatorDigest,
+    /// To a certificate's holder: it expires soon.
+    ExpiryNotice,
+    /// To the operators: a delivery report about one of our mails.
+    OperatorBounce,
 }
 
 impl Purpose {
@@ -46,6 +68,17 @@ impl Purpose {
             Purpose::OperatorForward => "operator_forward",
             Purpose::OperatorQuarantine => "operator_quarantine",
             Purpose::OperatorDeliveryProblem => "operator_delivery_problem",
+            Purpose::Progress => "progress",
+            Purpose::Rejection => "rejection",
+            Purpose::Completion => "completion",
+            Purpose::OperatorAck => "operator_ack",
+            Purpose::OperatorRefused => "operator_refused",
+            Purpose::Reminder => "reminder",
+            Purpose::OperatorEscalation => "operator_escalation",
+            Purpose::OperatorSla => "operator_sla",
+            Purpose::OperatorDigest => "operator_digest",
+            Purpose::ExpiryNotice => "expiry_notice",
+            Purpose::OperatorBounce => "operator_bounce",
         }
     }
 
@@ -143,6 +176,61 @@ impl Composer {
         }
         Ok(id)
     }
+}
+
+/// Whether a mail with this idempotency key was ever queued.
+pub async fn has_key(conn: &mut SqliteConnection, key: &str) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE idempotency_key = ?")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("looking up an outbox key")?;
+    Ok(found.is_some())
+}
+
+/// How many automatic replies went to `address` since `since` (the loop breaker).
+pub async fn replies_to_since(
+    conn: &mut SqliteConnection,
+    address: &EmailAddress,
+    since: &str,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM outbox
+         WHERE created_at > ? AND purpose IN ('acknowledgement', 'redirect')
+           AND EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?)",
+    )
+    .bind(since)
+    .bind(address.as_str())
+    .fetch_one(&mut *conn)
+    .await
+    .context("counting replies to an address")
+}
+
+/// The mail we sent with this Message-ID: (row id, case id, subject, recipients JSON).
+pub async fn by_message_id(
+    conn: &mut SqliteConnection,
+    message_id: &str,
+) -> Result<Option<(i64, Option<i64>, String, String)>> {
+    let row = sqlx::query(
+        "SELECT id, case_id, subject, recipients FROM outbox WHERE message_id = ?",
+    )
+    .bind(message_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up one of our mails")?;
+    Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
+}
+
+/// Marks one of our mails as bounced, with what the report said.
+pub async fn mark_bounced(conn: &mut SqliteConnection, id: i64, detail: &str) -> Result<()> {
+    sqlx::query("UPDATE outbox SET bounced_at = ?, bounce_detail = ? WHERE id = ?")
+        .bind(now())
+        .bind(detail)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("marking a mail bounced")?;
+    Ok(())
 }
 
 /// The case of the mail we sent with one of these Message-IDs.

@@ -2,6 +2,9 @@
 //! bytes are not a message we can act on.
 
 mod html;
+mod report;
+
+pub use report::DeliveryReport;
 
 use mail_parser::{
     Address, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
@@ -98,6 +101,12 @@ pub struct ParsedMessage {
     pub text: String,
     /// Every attached file, including those of forwarded messages.
     pub attachments: Vec<Attachment>,
+    /// The topmost `Authentication-Results` header's value (RFC 8601), if any.
+    pub authentication_results: Option<String>,
+    /// Values of `X-Loop` headers: our own address there means the mail came back to us.
+    pub loop_marks: Vec<String>,
+    /// What a delivery report (`multipart/report`) says, when this is one.
+    pub report: Option<DeliveryReport>,
 }
 
 /// A file attached to a message.
@@ -154,6 +163,15 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
         automated: automated(&message),
+        authentication_results: message
+            .header_raw("Authentication-Results")
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")),
+        loop_marks: message
+            .header_values("X-Loop")
+            .filter_map(|v| v.as_text())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .collect(),
+        report: report::delivery_report(&message),
         ..ParsedMessage::default()
     };
     collect_content(&message, &mut parsed, 0);
@@ -254,8 +272,16 @@ fn automated(message: &Message) -> Option<String> {
     {
         return Some(format!("Precedence: {v}"));
     }
-    if header("List-Id").is_some() {
-        return Some("mailing list (List-Id)".into());
+    if let Some(list) = message
+        .headers()
+        .iter()
+        .find(|h| h.name.as_str().to_ascii_lowercase().starts_with("list-"))
+    {
+        return Some(format!("mailing list ({})", list.name.as_str()));
+    }
+    // An empty return path (`<>`) is how bounces and other notifications are sent.
+    if header("Return-Path").is_some_and(|v| v.trim_matches(|c: char| c.is_whitespace() || c == '<' || c == '>').is_empty()) {
+        return Some("empty return path".into());
     }
     if message.content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")

@@ -33,6 +33,14 @@ pub struct Case {
     pub opened_at: String,
     /// When it last changed.
     pub updated_at: String,
+    /// Bumped by every change; operator tokens name it.
+    pub version: i64,
+    /// When it entered its current step.
+    pub step_since: String,
+    /// When its materials were first complete (the 7-working-day clock).
+    pub materials_complete_at: Option<String>,
+    /// The certificate serial this case renews, for cases the expiry watch opened.
+    pub renews_serial: Option<String>,
 }
 
 /// How far an item has been checked.
@@ -50,6 +58,9 @@ pub enum ItemStatus {
 /// An item filed on a case.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
+    /// Row id.
+    #[serde(skip)]
+    pub id: i64,
     /// What it is.
     pub kind: ItemKind,
     /// Its value (a certificate's serial in hex, an address, a name).
@@ -75,10 +86,13 @@ pub struct NewCase {
     pub system_name: Option<String>,
     /// Reply language.
     pub language: Language,
+    /// The serial of the certificate it renews, if opened for a renewal.
+    pub renews_serial: Option<String>,
 }
 
-const CASE_COLUMNS: &str =
-    "id, reference, service, institution, contact, system_name, language, step, opened_at, updated_at";
+const CASE_COLUMNS: &str = "id, reference, service, institution, contact, system_name, language, step,
+     opened_at, updated_at, version, coalesce(step_since, opened_at), materials_complete_at,
+     renews_serial";
 
 fn case_of(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
     Ok(Case {
@@ -92,12 +106,16 @@ fn case_of(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
         step: row.get::<&str, _>(7).parse()?,
         opened_at: row.get(8),
         updated_at: row.get(9),
+        version: row.get(10),
+        step_since: row.get(11),
+        materials_complete_at: row.get(12),
+        renews_serial: row.get(13),
     })
 }
 
 /// Opens a case with the next reference of the current year.
 pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
-    let year = chrono::Utc::now().year();
+    let year = crate::clock::now().year();
     let sequence: i64 = sqlx::query_scalar(
         "INSERT INTO case_sequences (year, last) VALUES (?, 1)
          ON CONFLICT (year) DO UPDATE SET last = last + 1
@@ -114,8 +132,8 @@ pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
     let stamp = now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (reference, service, institution, contact, system_name, language, step,
-                            opened_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                            opened_at, updated_at, step_since, renews_serial)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(reference.to_string())
     .bind(new.service.key())
@@ -126,6 +144,8 @@ pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
     .bind(Step::INITIAL.as_str())
     .bind(&stamp)
     .bind(&stamp)
+    .bind(&stamp)
+    .bind(&new.renews_serial)
     .fetch_one(&mut *conn)
     .await
     .context("opening a case")?;
@@ -220,7 +240,7 @@ pub async fn file_item(
 /// The items of a case, in filing order.
 pub async fn items(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Item>> {
     let rows = sqlx::query(
-        "SELECT kind, value, status, detail, created_at FROM case_items WHERE case_id = ? ORDER BY id",
+        "SELECT kind, value, status, detail, created_at, id FROM case_items WHERE case_id = ? ORDER BY id",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
@@ -229,6 +249,7 @@ pub async fn items(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Item
     rows.iter()
         .map(|r| {
             Ok(Item {
+                id: r.get(5),
                 kind: ItemKind::from_db(r.get(0))?,
                 value: r.get(1),
                 status: match r.get::<&str, _>(2) {
@@ -243,16 +264,118 @@ pub async fn items(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Item
         .collect()
 }
 
-/// Moves a case to `step` (the caller has checked the transition).
+/// Moves a case to `step` (the caller has checked the transition); entering materials
+/// review starts the 7-working-day clock.
 pub async fn set_step(conn: &mut SqliteConnection, case_id: i64, step: Step) -> Result<()> {
-    sqlx::query("UPDATE cases SET step = ?, updated_at = ? WHERE id = ?")
-        .bind(step.as_str())
+    let stamp = now();
+    sqlx::query(
+        "UPDATE cases SET step = ?, updated_at = ?, step_since = ?,
+                materials_complete_at = CASE WHEN ? THEN ? ELSE materials_complete_at END
+         WHERE id = ?",
+    )
+    .bind(step.as_str())
+    .bind(&stamp)
+    .bind(&stamp)
+    .bind(step == Step::MaterialsReview)
+    .bind(&stamp)
+    .bind(case_id)
+    .execute(&mut *conn)
+    .await
+    .context("moving a case")?;
+    Ok(())
+}
+
+/// Sets an item's status (an operator's confirmation or rejection).
+pub async fn set_item_status(
+    conn: &mut SqliteConnection,
+    item_id: i64,
+    status: ItemStatus,
+) -> Result<()> {
+    sqlx::query("UPDATE case_items SET status = ? WHERE id = ?")
+        .bind(status.as_str())
+        .bind(item_id)
+        .execute(&mut *conn)
+        .await
+        .context("changing an item's status")?;
+    Ok(())
+}
+
+/// Replaces an item's details (e.g. what a serial number was found to be).
+pub async fn set_item_detail(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    kind: ItemKind,
+    value: &str,
+    detail: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query("UPDATE case_items SET detail = ? WHERE case_id = ? AND kind = ? AND value = ?")
+        .bind(detail.to_string())
+        .bind(case_id)
+        .bind(kind.as_str())
+        .bind(value)
+        .execute(&mut *conn)
+        .await
+        .context("updating an item's details")?;
+    Ok(())
+}
+
+/// Sets the system name (an operator's correction).
+pub async fn set_system_name(conn: &mut SqliteConnection, case_id: i64, name: &str) -> Result<()> {
+    sqlx::query("UPDATE cases SET system_name = ?, updated_at = ? WHERE id = ?")
+        .bind(name)
         .bind(now())
         .bind(case_id)
         .execute(&mut *conn)
         .await
-        .context("moving a case")?;
+        .context("recording the system name")?;
     Ok(())
+}
+
+/// Every open case, oldest first.
+pub async fn open_cases(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE step NOT IN ('completed', 'closed') ORDER BY id"
+    ))
+    .fetch_all(&mut *conn)
+    .await
+    .context("listing open cases")?;
+    rows.iter().map(case_of).collect()
+}
+
+/// Confirmed certificates whose serial is `serial`, with the case holding each.
+pub async fn confirmed_certificates(
+    conn: &mut SqliteConnection,
+    serial: &str,
+) -> Result<Vec<(Case, Item)>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT case_id FROM case_items WHERE kind = 'certificate' AND value = ? AND status = 'confirmed'
+         ORDER BY id DESC",
+    )
+    .bind(serial)
+    .fetch_all(&mut *conn)
+    .await
+    .context("looking up a serial number")?;
+    let mut out = Vec::new();
+    for id in ids {
+        let case = by_id(conn, id).await?;
+        let item = items(conn, id)
+            .await?
+            .into_iter()
+            .find(|i| i.kind == ItemKind::Certificate && i.value == serial);
+        if let Some(item) = item {
+            out.push((case, item));
+        }
+    }
+    Ok(out)
+}
+
+/// When the last mail filed on the case arrived.
+pub async fn last_mail_at(conn: &mut SqliteConnection, case_id: i64) -> Result<Option<String>> {
+    sqlx::query_scalar("SELECT max(received_at) FROM messages WHERE case_id = ? AND outcome LIKE 'filed on %'")
+        .bind(case_id)
+        .fetch_one(&mut *conn)
+        .await
+        .context("reading a case's last mail")
 }
 
 /// Records the system name on the case when it had none.

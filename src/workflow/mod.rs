@@ -2,13 +2,23 @@
 //! extract and match, files what it carried on the right case, moves the case, and queues
 //! the replies — all in one transaction, so a crash leaves either everything or nothing.
 
+mod act;
+pub mod audit;
+mod bounces;
+pub mod calendar;
 pub mod cases;
+pub mod commands;
+pub mod export;
+mod filing;
+mod notices;
+mod operator;
+pub mod reminders;
 mod replies;
 pub mod requirements;
 pub mod step;
+pub mod tokens;
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 use sqlx::{SqliteConnection, SqlitePool};
 
 pub use replies::sample_contexts;
@@ -24,6 +34,7 @@ use crate::outbox::{self, Composer};
 use crate::parse::{parse_within, Limits, ParsedMessage};
 use crate::settings::{CertificateSettings, Settings};
 use cases::{Case, NewCase};
+use filing::{file, Filing};
 
 /// What the workflow stage needs, built once at start-up.
 pub struct Workflow {
@@ -33,6 +44,10 @@ pub struct Workflow {
     pub requirements: Requirements,
     /// Builds outgoing mail.
     pub composer: Composer,
+    /// Working days and holidays.
+    pub calendar: calendar::Calendar,
+    /// Signs operator tokens.
+    pub token_key: tokens::TokenKey,
 }
 
 /// What happened to one message.
@@ -46,17 +61,6 @@ pub struct Handled {
     pub outcome: String,
     /// The case it was filed on.
     pub case: Option<CaseRef>,
-}
-
-/// What one message did to its case, for the replies.
-pub(crate) struct Filing {
-    pub case: Case,
-    /// Problems that depend on the case's service (untrusted issuers), after the message's own.
-    pub problems: Vec<crate::extract::Problem>,
-    pub new_case: bool,
-    pub new_items: Vec<cases::Item>,
-    pub items: Vec<cases::Item>,
-    pub missing: Vec<requirements::Missing>,
 }
 
 /// Handles the oldest message waiting in the ledger; `None` when none is waiting.
@@ -74,7 +78,7 @@ pub async fn process_next(pool: &SqlitePool, wf: &Workflow) -> Result<Option<Han
             analyse(
                 message.raw.clone(),
                 wf.settings.limits,
-                wf.settings.certificates,
+                wf.settings.certificates.clone(),
             )
             .await
         }
@@ -118,7 +122,7 @@ async fn analyse(
     tokio::task::spawn_blocking(move || {
         let parsed = parse_within(&raw, &limits).map_err(|e| e.to_string())?;
         let checks = Checks {
-            now: Utc::now(),
+            now: crate::clock::now(),
             expiry_warning_days: certs.expiry_warning_days,
             min_rsa_bits: certs.min_rsa_bits,
             min_ec_bits: certs.min_ec_bits,
@@ -161,13 +165,29 @@ async fn handle(
         .from
         .clone()
         .context("parsed message without sender")?;
-    let facts = facts(conn, wf, &sender, parsed, ex).await?;
+    let ours = sender == wf.settings.agency.address
+        || parsed
+            .loop_marks
+            .iter()
+            .any(|m| m.contains(wf.settings.agency.address.as_str()));
+    if !ours && parsed.automated.is_none() && operator::is_command_attempt(wf, parsed, &sender) {
+        return operator::handle(conn, wf, message, parsed, &sender).await;
+    }
+    if let Some(report) = &parsed.report {
+        if let Some(handled) = bounces::link(conn, wf, message, report).await? {
+            return Ok(handled);
+        }
+    }
+    let mut facts = facts(conn, wf, &sender, parsed, ex).await?;
+    if ours {
+        facts.from_ourselves = true;
+    }
     let route = matching::route(&facts);
     let language = ex.language.map(|l| l.code());
     match route {
         Route::Case { id, by } => {
             let case = cases::by_id(conn, id).await?;
-            let filing = file(conn, wf, case, false, message.id, ex).await?;
+            let filing = file(conn, wf, case, false, message.id, sender.as_str(), ex).await?;
             tracing::info!(ledger_id = message.id, case = %filing.case.reference, matched_by = ?by, "message filed on case");
             reply_and_finish(conn, wf, message, parsed, ex, filing, &format!("{by:?}")).await
         }
@@ -181,17 +201,22 @@ async fn handle(
                 contact: sender.clone(),
                 system_name: ex.system_name.clone(),
                 language: ex.language.unwrap_or(wf.settings.agency.default_language),
+                renews_serial: None,
             };
             let case = cases::open(conn, &new).await?;
             tracing::info!(ledger_id = message.id, case = %case.reference, %service, "case opened from a first mail");
-            let filing = file(conn, wf, case, true, message.id, ex).await?;
+            let filing = file(conn, wf, case, true, message.id, sender.as_str(), ex).await?;
             reply_and_finish(conn, wf, message, parsed, ex, filing, "new case").await
         }
         Route::Redirect(target) => {
-            wf.composer
-                .enqueue(conn, replies::redirect(wf, message, parsed, ex, target))
-                .await?;
-            let outcome = format!("redirected to the {} procedure", target.display_name());
+            let mut outcome = format!("redirected to the {} procedure", target.display_name());
+            if may_reply(conn, wf, &sender).await? {
+                wf.composer
+                    .enqueue(conn, replies::redirect(wf, message, parsed, ex, target))
+                    .await?;
+            } else {
+                outcome.push_str("; reply withheld: daily reply limit for this address reached");
+            }
             finish(
                 conn,
                 message.id,
@@ -290,81 +315,6 @@ fn candidate(case: &Case) -> Candidate {
     }
 }
 
-/// Files the message's materials on `case` and moves it to the step they lead to.
-async fn file(
-    conn: &mut SqliteConnection,
-    wf: &Workflow,
-    case: Case,
-    new_case: bool,
-    ledger_id: i64,
-    ex: &Extraction,
-) -> Result<Filing> {
-    let mut fresh = Vec::new();
-    for (kind, value, detail) in replies::materials(ex) {
-        let status = cases::ItemStatus::Parsed;
-        if cases::file_item(
-            conn,
-            case.id,
-            kind,
-            &value,
-            &detail,
-            status,
-            Some(ledger_id),
-        )
-        .await?
-        {
-            fresh.push((kind, value));
-        }
-    }
-    if let Some(name) = &ex.system_name {
-        cases::set_system_name_if_missing(conn, case.id, name).await?;
-    }
-    let items = cases::items(conn, case.id).await?;
-    let usable: Vec<(ItemKind, &str)> = items
-        .iter()
-        .filter(|i| i.status != cases::ItemStatus::Rejected)
-        .map(|i| (i.kind, i.value.as_str()))
-        .collect();
-    let missing = wf.requirements.missing(case.service, &usable);
-    let next = step::next(
-        case.step,
-        step::Event::MaterialsFiled {
-            complete: missing.is_empty(),
-        },
-    )?;
-    if next != case.step {
-        cases::set_step(conn, case.id, next).await?;
-        tracing::info!(case = %case.reference, from = %case.step, to = %next, "case moved");
-    }
-    // Read back: the step and system name may have changed above.
-    let case = cases::by_id(conn, case.id).await?;
-    let rules = wf.requirements.of(case.service);
-    let mut problems = ex.problems.clone();
-    problems.extend(
-        ex.certificates
-            .iter()
-            .filter(|c| !rules.accepts_issuer(&c.issuer, c.self_signed))
-            .map(|c| crate::extract::Problem::UntrustedIssuer {
-                file: c.file_name.clone(),
-                serial: c.serial.to_string(),
-                issuer: c.issuer.clone(),
-            }),
-    );
-    let new_items = items
-        .iter()
-        .filter(|i| fresh.iter().any(|(k, v)| *k == i.kind && *v == i.value))
-        .cloned()
-        .collect();
-    Ok(Filing {
-        case,
-        problems,
-        new_case,
-        new_items,
-        items,
-        missing,
-    })
-}
-
 async fn reply_and_finish(
     conn: &mut SqliteConnection,
     wf: &Workflow,
@@ -374,17 +324,26 @@ async fn reply_and_finish(
     filing: Filing,
     matched_by: &str,
 ) -> Result<Handled> {
-    let ack = replies::acknowledgement(wf, message, parsed, ex, &filing);
-    wf.composer.enqueue(conn, ack).await?;
-    let update = replies::operator_update(wf, message, parsed, ex, &filing, matched_by);
+    let sender = parsed.from.clone().context("parsed message without sender")?;
+    let replied = may_reply(conn, wf, &sender).await?;
+    if replied {
+        let ack = replies::acknowledgement(wf, message, parsed, ex, &filing);
+        wf.composer.enqueue(conn, ack).await?;
+    }
+    // The token is issued last: it names the case's data as this transaction leaves it.
+    let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
+    let update = replies::operator_update(wf, message, parsed, ex, &filing, matched_by, &token, replied);
     wf.composer.enqueue(conn, update).await?;
-    let outcome = format!(
+    let mut outcome = format!(
         "filed on {}: {} new item(s), {} still missing, step {}",
         filing.case.reference,
         filing.new_items.len(),
         filing.missing.len(),
         filing.case.step
     );
+    if !replied {
+        outcome.push_str("; reply withheld: daily reply limit for this address reached");
+    }
     let mut handled = finish(
         conn,
         message.id,
@@ -396,6 +355,18 @@ async fn reply_and_finish(
     .await?;
     handled.case = Some(filing.case.reference);
     Ok(handled)
+}
+
+/// Whether one more automatic reply may go to `address` today (the loop breaker).
+async fn may_reply(conn: &mut SqliteConnection, wf: &Workflow, address: &EmailAddress) -> Result<bool> {
+    let since = crate::db::stamp(crate::clock::now() - chrono::Duration::hours(24));
+    let sent = outbox::replies_to_since(conn, address, &since).await?;
+    let limit = wf.settings.workflow.max_replies_per_day;
+    if sent >= limit {
+        tracing::warn!(%address, sent, limit, "daily reply limit reached; not answering");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 async fn finish(
@@ -421,6 +392,15 @@ async fn finish(
 pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Result<Case> {
     let mut tx = begin_write(pool).await?;
     let case = cases::open(&mut tx, new).await?;
+    audit::record(
+        &mut tx,
+        case.id,
+        &audit::Actor::cli(),
+        None,
+        "opened",
+        serde_json::json!({ "service": case.service.key(), "institution": case.institution }),
+    )
+    .await?;
     let mut known = Vec::new();
     if let Some(name) = &case.system_name {
         // Typed by an operator: it needs no confirmation.
@@ -444,4 +424,31 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
     tx.commit().await.context("committing a new case")?;
     tracing::info!(case = %case.reference, service = %case.service, "case opened by hand");
     Ok(case)
+}
+
+/// Applies operator commands typed at the command line (no token: the terminal is the
+/// operator's); all of them or none. Returns the case as it then stands.
+pub async fn command(
+    pool: &SqlitePool,
+    wf: &Workflow,
+    reference: &CaseRef,
+    commands: &[commands::Command],
+) -> Result<Case> {
+    let mut tx = begin_write(pool).await?;
+    let case = cases::by_reference(&mut tx, reference)
+        .await?
+        .with_context(|| format!("no case {reference}"))?;
+    let actor = audit::Actor::cli();
+    match operator::apply_all(&mut tx, wf, &case, commands, &actor, None).await? {
+        Ok(now) => {
+            tx.commit().await.context("committing an operator command")?;
+            let done: Vec<String> = commands.iter().map(commands::Command::describe).collect();
+            tracing::info!(case = %reference, operator = %actor.as_string(), commands = %done.join("; "), "operator command applied");
+            Ok(now)
+        }
+        Err(unfit) => {
+            tx.rollback().await.context("rolling back")?;
+            anyhow::bail!("{unfit}; nothing changed")
+        }
+    }
 }

@@ -29,6 +29,7 @@ pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
                 "not_before": c.not_before.to_rfc3339(),
                 "not_after": c.not_after.to_rfc3339(),
                 "sha256": c.sha256,
+                "public_key_sha256": c.public_key_sha256,
                 "file": c.file_name,
                 "key": c.key,
                 "self_signed": c.self_signed,
@@ -73,6 +74,12 @@ pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
     for channel in &ex.channels {
         out.push((ItemKind::Channel, channel.clone(), json!({})));
     }
+    for document in &ex.document_types {
+        out.push((ItemKind::DocumentType, document.clone(), json!({})));
+    }
+    if let Some(mode) = ex.mpower_mode {
+        out.push((ItemKind::Mode, mode.to_string(), json!({})));
+    }
     for url in &ex.urls {
         out.push((
             ItemKind::Url,
@@ -83,7 +90,7 @@ pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
     out
 }
 
-fn case_view(case: &Case) -> Value {
+pub(super) fn case_view(case: &Case) -> Value {
     json!({
         "reference": case.reference.to_string(),
         "service": case.service.display_name(),
@@ -92,10 +99,11 @@ fn case_view(case: &Case) -> Value {
         "system_name": case.system_name,
         "step": case.step.as_str(),
         "waiting_on": case.step.waiting_on().as_str(),
+        "version": case.version,
     })
 }
 
-fn items_view(items: &[Item]) -> Value {
+pub(super) fn items_view(items: &[Item]) -> Value {
     json!(items
         .iter()
         .map(|i| json!({
@@ -107,7 +115,7 @@ fn items_view(items: &[Item]) -> Value {
         .collect::<Vec<_>>())
 }
 
-fn missing_view(missing: &[Missing]) -> Value {
+pub(super) fn missing_view(missing: &[Missing]) -> Value {
     json!(missing)
 }
 
@@ -227,7 +235,9 @@ pub(super) fn acknowledgement(
     )
 }
 
-/// The operators' copy of a case update: everything parsed, for them to check.
+/// The operators' copy of a case update: everything parsed, for them to check, and the
+/// token their answer must carry.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn operator_update(
     wf: &Workflow,
     message: &LedgerMessage,
@@ -235,8 +245,12 @@ pub(super) fn operator_update(
     ex: &Extraction,
     filing: &Filing,
     matched_by: &str,
+    token: &str,
+    replied: bool,
 ) -> Draft {
     let context = json!({
+        "token": token,
+        "replied": replied,
         "case": case_view(&filing.case),
         "new_case": filing.new_case,
         "matched_by": matched_by,
@@ -427,6 +441,8 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "attribute", "value": "Patronimic", "status": "parsed", "detail": { "standard": false } },
         { "kind": "event_type", "value": "autentificare", "status": "parsed", "detail": {} },
         { "kind": "channel", "value": "sms", "status": "parsed", "detail": {} },
+        { "kind": "document_type", "value": "contract", "status": "parsed", "detail": {} },
+        { "kind": "mode", "value": "api", "status": "parsed", "detail": {} },
     ]);
     let missing = json!([
         { "item": "certificate", "needed": 2, "have": 1, "note": "test_and_prod" },
@@ -436,6 +452,8 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "item": "attribute", "needed": 1, "have": 0, "note": null },
         { "item": "event_type", "needed": 1, "have": 0, "note": null },
         { "item": "channel", "needed": 1, "have": 0, "note": null },
+        { "item": "document_type", "needed": 1, "have": 0, "note": null },
+        { "item": "mode", "needed": 1, "have": 0, "note": null },
     ]);
     let also = json!([
         "authentication_attributes",
@@ -458,6 +476,11 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "archive_refused", "file": "b.zip", "reason": "too_many_entries" },
         { "kind": "archive_refused", "file": "c.zip", "reason": "unreadable" },
         { "kind": "untrusted_issuer", "file": "le.cer", "serial": "05", "issuer": "CN=R3" },
+        { "kind": "questioned_serial", "serial": "06", "reason": "unknown" },
+        { "kind": "questioned_serial", "serial": "07", "reason": "expired" },
+        { "kind": "questioned_serial", "serial": "08", "reason": "other_system" },
+        { "kind": "questioned_serial", "serial": "09", "reason": "other_environment" },
+        { "kind": "same_key_test_and_prod", "serials": ["0A", "0B"] },
     ]);
     let ack = |case: Value, complete: bool| {
         json!({
@@ -480,6 +503,7 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
                 "case": case, "new_case": true, "matched_by": "Reference", "sender": "ion@asp.gov.md",
                 "subject": "MDocs", "new_items": items, "items": items, "missing": missing,
                 "problems": problems, "private_key": true, "excerpt": "Bună ziua",
+                "token": "egov-token:1:00112233445566778899aabbccddeeff", "replied": false,
             }),
         ),
         (
@@ -491,6 +515,50 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
             json!({ "state": "failed", "error": "550", "subject": "x", "recipients": ["a@b.md"], "message_id": "m@egov.md", "attempts": 3 }),
         ),
     ];
+    let token = "egov-token:1:00112233445566778899aabbccddeeff";
+    for step in [
+        "awaiting_materials",
+        "materials_review",
+        "contract",
+        "staging",
+        "testing",
+        "validation",
+        "activation",
+    ] {
+        let mut at = case.clone();
+        at["step"] = json!(step);
+        for annex_only in [true, false] {
+            out.push(("progress", json!({ "case": at, "annex_only": annex_only, "contract_case": "EGOV-2025-0007", "also_needed": also })));
+        }
+        out.push(("reminder", json!({ "case": at, "number": 1, "of": 2, "days": 5, "missing": missing, "also_needed": also })));
+        for state in ["near", "overdue"] {
+            out.push(("operator_sla", json!({ "case": at, "state": state, "due": "2026-12-01", "days": 6, "limit": 7, "token": token })));
+        }
+    }
+    out.extend([
+        ("rejection", json!({ "case": case, "reason": "Certificatul nu este emis de STISC", "missing": missing, "also_needed": also })),
+        ("rejection", json!({ "case": case, "reason": "x", "missing": [], "also_needed": [] })),
+        ("completion", json!({ "case": case, "items": items })),
+        ("operator_ack", json!({ "case": case, "done": ["CONFIRM", "DONE staging"], "items": items, "missing": missing, "token": token })),
+        ("operator_escalation", json!({ "case": case, "reminders": 2, "days": 15, "missing": missing, "token": token })),
+        ("operator_digest", json!({
+            "date": "2026-11-23", "open": 3, "limit": 7,
+            "by_step": [{ "step": "staging", "count": 2 }, { "step": "awaiting_materials", "count": 1 }],
+            "overdue": [{ "reference": "EGOV-2026-0001", "service": "MDocs", "institution": "ASP", "step": "staging", "days": 9 }],
+            "waiting": [{ "reference": "EGOV-2026-0002", "service": "MPass", "institution": "CNAM", "step": "awaiting_materials", "days": 6 }],
+        })),
+        ("operator_digest", json!({ "date": "2026-11-23", "open": 0, "limit": 7, "by_step": [], "overdue": [], "waiting": [] })),
+        ("expiry_notice", json!({ "case": case, "previous": case, "serial": "4F3A", "not_after": "2027-01-01", "subject": "CN=SIA", "days_left": 30 })),
+        ("operator_bounce", json!({ "case": case, "subject": "[EGOV-2026-0001] x", "recipients": ["ion@asp.gov.md"], "recipient": "ion@asp.gov.md", "action": "failed", "status": "5.1.1", "diagnostic": "550 no such user" })),
+        ("operator_bounce", json!({ "case": null, "subject": "x", "recipients": [], "recipient": null, "action": null, "status": null, "diagnostic": null })),
+    ]);
+    for reason in [
+        "missing_token", "unknown_token", "altered_token", "used_token", "expired_token",
+        "wrong_sender", "stale_token", "unauthenticated", "no_command", "bad_command",
+    ] {
+        out.push(("operator_refused", json!({ "case": case, "sender": "x@evil.md", "subject": "Re: x", "reason": reason, "detail": "d", "ledger_id": 9 })));
+    }
+    out.push(("operator_refused", json!({ "case": null, "sender": "x@evil.md", "subject": "x", "reason": "unknown_token", "detail": "", "ledger_id": 9 })));
     for platform in [Redirect::MPay, Redirect::MConnect] {
         out.push(("redirect", json!({ "platform": platform.key(), "platform_name": platform.display_name(), "contact": platform.contact(), "original_subject": "MPay" })));
     }

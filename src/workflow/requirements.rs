@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use super::step::Step;
 use crate::domain::Service;
 
 /// The kind of an item filed on a case.
@@ -28,9 +29,32 @@ pub enum ItemKind {
     EventType,
     /// An MNotify notification channel.
     Channel,
+    /// An MDocs document type.
+    DocumentType,
+    /// How MPower will be used: `api` or `agency`.
+    Mode,
 }
 
 impl ItemKind {
+    /// Every kind, in display order.
+    pub const ALL: [ItemKind; 10] = [
+        ItemKind::Certificate,
+        ItemKind::SerialNumber,
+        ItemKind::SystemName,
+        ItemKind::PublicIp,
+        ItemKind::Url,
+        ItemKind::Attribute,
+        ItemKind::EventType,
+        ItemKind::Channel,
+        ItemKind::DocumentType,
+        ItemKind::Mode,
+    ];
+
+    /// Kinds a case holds one of: a correction replaces the old value.
+    pub fn is_single(self) -> bool {
+        matches!(self, ItemKind::SystemName | ItemKind::Mode)
+    }
+
     /// The stable name stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,6 +66,8 @@ impl ItemKind {
             ItemKind::Attribute => "attribute",
             ItemKind::EventType => "event_type",
             ItemKind::Channel => "channel",
+            ItemKind::DocumentType => "document_type",
+            ItemKind::Mode => "mode",
         }
     }
 
@@ -56,6 +82,8 @@ impl ItemKind {
             "attribute" => Ok(ItemKind::Attribute),
             "event_type" => Ok(ItemKind::EventType),
             "channel" => Ok(ItemKind::Channel),
+            "document_type" => Ok(ItemKind::DocumentType),
+            "mode" => Ok(ItemKind::Mode),
             other => bail!("unknown item kind '{other}'"),
         }
     }
@@ -79,6 +107,10 @@ pub enum Need {
     EventType,
     /// MNotify channels.
     Channel,
+    /// MDocs document types.
+    DocumentType,
+    /// MPower's mode.
+    Mode,
 }
 
 impl Need {
@@ -92,6 +124,8 @@ impl Need {
             Need::Attribute => kind == ItemKind::Attribute,
             Need::EventType => kind == ItemKind::EventType,
             Need::Channel => kind == ItemKind::Channel,
+            Need::DocumentType => kind == ItemKind::DocumentType,
+            Need::Mode => kind == ItemKind::Mode,
         }
     }
 
@@ -105,6 +139,8 @@ impl Need {
             Need::Attribute => "attribute",
             Need::EventType => "event_type",
             Need::Channel => "channel",
+            Need::DocumentType => "document_type",
+            Need::Mode => "mode",
         }
     }
 }
@@ -143,9 +179,49 @@ pub struct ServiceRules {
     /// Accepted issuers: a certificate's issuer name must contain one of them.
     #[serde(default)]
     pub issuers: Vec<String>,
+    /// The steps a case of this service goes through, in order.
+    #[serde(default = "standard_steps")]
+    pub steps: Vec<Step>,
+    /// Services used in several ways (MPower): the steps of each mode, by the `mode` item.
+    #[serde(default)]
+    pub steps_by_mode: BTreeMap<String, Vec<Step>>,
+    /// The TEST and PROD certificates must be different keys (MPass).
+    #[serde(default)]
+    pub distinct_test_and_prod: bool,
+}
+
+fn standard_steps() -> Vec<Step> {
+    vec![
+        Step::AwaitingMaterials,
+        Step::MaterialsReview,
+        Step::Contract,
+        Step::Staging,
+        Step::Testing,
+        Step::Activation,
+        Step::Completed,
+    ]
 }
 
 impl ServiceRules {
+    /// The steps of a case in `mode` (MPower), or the service's own.
+    pub fn steps_for(&self, mode: Option<&str>) -> &[Step] {
+        mode.and_then(|m| self.steps_by_mode.get(m))
+            .unwrap_or(&self.steps)
+    }
+
+    fn check_steps(steps: &[Step]) -> Result<()> {
+        let starts = [Step::AwaitingMaterials, Step::MaterialsReview];
+        if !steps.starts_with(&starts) || steps.last() != Some(&Step::Completed) {
+            bail!("steps must begin with awaiting_materials, materials_review and end with completed");
+        }
+        for (i, s) in steps.iter().enumerate() {
+            if steps[..i].contains(s) || *s == Step::Closed || *s == Step::RequestReceived {
+                bail!("steps: '{s}' cannot appear there");
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a certificate with this issuer (and self-signedness) is acceptable.
     pub fn accepts_issuer(&self, issuer: &str, self_signed: bool) -> bool {
         if self_signed {
@@ -196,6 +272,11 @@ impl Requirements {
             if let Some(r) = rules.requires.iter().find(|r| r.count == 0) {
                 bail!("{key}: {} has count 0", r.item.as_str());
             }
+            ServiceRules::check_steps(&rules.steps).with_context(|| key.clone())?;
+            for (mode, steps) in &rules.steps_by_mode {
+                ServiceRules::check_steps(steps)
+                    .with_context(|| format!("{key}.steps_by_mode.{mode}"))?;
+            }
             services.insert(service, rules);
         }
         if let Some(missing) = Service::ALL.iter().find(|s| !services.contains_key(s)) {
@@ -212,6 +293,9 @@ impl Requirements {
             also_needed: Vec::new(),
             accepts_self_signed: false,
             issuers: Vec::new(),
+            steps: Vec::new(),
+            steps_by_mode: BTreeMap::new(),
+            distinct_test_and_prod: false,
         };
         self.services.get(&service).unwrap_or(&NONE)
     }
@@ -256,22 +340,24 @@ mod tests {
         let t = table();
         assert_eq!(t.of(Service::MPass).requires[0].count, 2);
         assert!(t.of(Service::MPass).accepts_self_signed);
-        assert!(t.of(Service::MPower).requires.is_empty());
+        assert_eq!(t.of(Service::MPower).requires[0].item, Need::Mode);
+        assert!(t.of(Service::MDelivery).requires.is_empty());
     }
 
     #[test]
-    fn mdocs_needs_a_certificate_a_name_and_a_public_ip() {
+    fn mdocs_needs_a_certificate_a_name_a_public_ip_and_document_types() {
         let t = table();
         let missing = t.missing(Service::MDocs, &[(ItemKind::SerialNumber, "01")]);
         let names: Vec<&str> = missing.iter().map(|m| m.item).collect();
-        assert_eq!(names, vec!["system_name", "public_ip"]);
+        assert_eq!(names, vec!["system_name", "public_ip", "document_type"]);
         assert!(t
             .missing(
                 Service::MDocs,
                 &[
                     (ItemKind::Certificate, "01"),
                     (ItemKind::SystemName, "SIA"),
-                    (ItemKind::PublicIp, "194.0.2.10")
+                    (ItemKind::PublicIp, "194.0.2.10"),
+                    (ItemKind::DocumentType, "contract")
                 ]
             )
             .is_empty());
@@ -300,6 +386,22 @@ mod tests {
         assert!(!t
             .of(Service::MDocs)
             .accepts_issuer("CN=Let's Encrypt R3", false));
+    }
+
+    #[test]
+    fn every_service_has_its_steps_and_mpower_two_modes() {
+        let t = table();
+        let mpass = t.of(Service::MPass).steps_for(None);
+        assert!(mpass.contains(&Step::Validation));
+        assert!(!t.of(Service::MDocs).steps_for(None).contains(&Step::Validation));
+        let mpower = t.of(Service::MPower);
+        assert!(mpower.steps_for(Some("api")).contains(&Step::Testing));
+        assert!(!mpower.steps_for(Some("agency")).contains(&Step::Testing));
+        assert!(Requirements::parse(
+            &include_str!("../../config/services.toml")
+                .replace("[mdelivery]", "[mdelivery]\nsteps = [\"staging\", \"completed\"]")
+        )
+        .is_err());
     }
 
     #[test]

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a case stands. Stored by its stable name; `number` is the procedure's step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// 1: request received, the agency reviews it.
@@ -52,6 +52,12 @@ pub enum Event {
         /// All required items present.
         complete: bool,
     },
+    /// An operator confirmed the materials, and every required one is there.
+    MaterialsConfirmed,
+    /// An operator rejected the materials: the beneficiary must send them again.
+    MaterialsRejected,
+    /// This step is done (an operator says so).
+    Done(Step),
 }
 
 /// A change the procedure does not allow.
@@ -115,9 +121,19 @@ impl WaitingOn {
     }
 }
 
-/// The step after `event`, or why the event does not fit the step.
-pub fn next(step: Step, event: Event) -> Result<Step, TransitionError> {
+/// The step after `event` for a case whose service goes through `steps`, or why the event
+/// does not fit the step.
+pub fn next(step: Step, event: Event, steps: &[Step]) -> Result<Step, TransitionError> {
+    let refuse = Err(TransitionError { step, event });
+    let following = || {
+        steps
+            .iter()
+            .position(|s| *s == step)
+            .and_then(|i| steps.get(i + 1))
+            .copied()
+    };
     match (step, event) {
+        (Step::Completed | Step::Closed, _) => refuse,
         (
             Step::AwaitingMaterials | Step::MaterialsReview | Step::RequestReceived,
             Event::MaterialsFiled { complete },
@@ -127,11 +143,18 @@ pub fn next(step: Step, event: Event) -> Result<Step, TransitionError> {
             Step::AwaitingMaterials
         }),
         // Later materials (a production certificate, a new IP) are filed without moving the case.
-        (
-            Step::Contract | Step::Staging | Step::Testing | Step::Validation | Step::Activation,
-            Event::MaterialsFiled { .. },
-        ) => Ok(step),
-        (Step::Completed | Step::Closed, _) => Err(TransitionError { step, event }),
+        (_, Event::MaterialsFiled { .. }) => Ok(step),
+        (Step::MaterialsReview, Event::MaterialsConfirmed) => following().map_or(refuse, Ok),
+        (Step::AwaitingMaterials | Step::MaterialsReview, Event::MaterialsRejected) => {
+            Ok(Step::AwaitingMaterials)
+        }
+        (_, Event::Done(done))
+            if done == step
+                && !matches!(step, Step::AwaitingMaterials | Step::MaterialsReview) =>
+        {
+            following().map_or(refuse, Ok)
+        }
+        _ => refuse,
     }
 }
 
@@ -167,29 +190,62 @@ impl FromStr for Step {
 mod tests {
     use super::*;
 
+    const STEPS: [Step; 6] = [
+        Step::AwaitingMaterials,
+        Step::MaterialsReview,
+        Step::Contract,
+        Step::Staging,
+        Step::Activation,
+        Step::Completed,
+    ];
+
+    #[test]
+    fn confirmation_and_done_follow_the_services_list() {
+        assert_eq!(
+            next(Step::MaterialsReview, Event::MaterialsConfirmed, &STEPS),
+            Ok(Step::Contract)
+        );
+        assert_eq!(
+            next(Step::Staging, Event::Done(Step::Staging), &STEPS),
+            Ok(Step::Activation)
+        );
+        assert_eq!(
+            next(Step::Activation, Event::Done(Step::Activation), &STEPS),
+            Ok(Step::Completed)
+        );
+        // Only the step the case is at can be done, and materials only by confirmation.
+        assert!(next(Step::Contract, Event::Done(Step::Staging), &STEPS).is_err());
+        assert!(next(Step::MaterialsReview, Event::Done(Step::MaterialsReview), &STEPS).is_err());
+        assert!(next(Step::AwaitingMaterials, Event::MaterialsConfirmed, &STEPS).is_err());
+        assert_eq!(
+            next(Step::MaterialsReview, Event::MaterialsRejected, &STEPS),
+            Ok(Step::AwaitingMaterials)
+        );
+    }
+
     #[test]
     fn complete_materials_hand_the_case_to_the_agency() {
-        let s = next(Step::INITIAL, Event::MaterialsFiled { complete: true }).unwrap();
+        let s = next(Step::INITIAL, Event::MaterialsFiled { complete: true }, &STEPS).unwrap();
         assert_eq!(s, Step::MaterialsReview);
         assert_eq!(s.waiting_on(), WaitingOn::Agency);
     }
 
     #[test]
     fn incomplete_materials_keep_waiting_on_the_beneficiary() {
-        let s = next(Step::INITIAL, Event::MaterialsFiled { complete: false }).unwrap();
+        let s = next(Step::INITIAL, Event::MaterialsFiled { complete: false }, &STEPS).unwrap();
         assert_eq!(s, Step::AwaitingMaterials);
         assert_eq!(s.waiting_on(), WaitingOn::Beneficiary);
     }
 
     #[test]
     fn a_completed_case_takes_no_more_materials() {
-        assert!(next(Step::Completed, Event::MaterialsFiled { complete: true }).is_err());
+        assert!(next(Step::Completed, Event::MaterialsFiled { complete: true }, &STEPS).is_err());
     }
 
     #[test]
     fn later_steps_file_materials_without_moving() {
         assert_eq!(
-            next(Step::Staging, Event::MaterialsFiled { complete: false }).unwrap(),
+            next(Step::Staging, Event::MaterialsFiled { complete: false }, &STEPS).unwrap(),
             Step::Staging
         );
     }

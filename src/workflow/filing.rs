@@ -1,0 +1,216 @@
+//! Filing a message's materials on its case: items recorded (and audited), serial numbers
+//! checked against the certificates the agency has confirmed, TEST and PROD keys compared,
+//! and the case moved when its materials become complete.
+
+use anyhow::Result;
+use serde_json::{json, Value};
+use sqlx::SqliteConnection;
+
+use super::audit::{self, Actor};
+use super::cases::{self, Case, Item, ItemStatus};
+use super::requirements::{ItemKind, Missing};
+use super::{replies, step, Workflow};
+use crate::extract::{Extraction, Problem};
+
+/// What one message did to its case, for the replies.
+pub(crate) struct Filing {
+    pub case: Case,
+    /// Problems that depend on the case (issuers, serials, keys), after the message's own.
+    pub problems: Vec<Problem>,
+    pub new_case: bool,
+    pub new_items: Vec<Item>,
+    pub items: Vec<Item>,
+    pub missing: Vec<Missing>,
+}
+
+/// What a case still needs, counting every item not rejected.
+pub(crate) fn missing_of(wf: &Workflow, case: &Case, items: &[Item]) -> Vec<Missing> {
+    let usable: Vec<(ItemKind, &str)> = items
+        .iter()
+        .filter(|i| i.status != ItemStatus::Rejected)
+        .map(|i| (i.kind, i.value.as_str()))
+        .collect();
+    wf.requirements.missing(case.service, &usable)
+}
+
+/// The mode item of a case (MPower), which picks its steps.
+pub(crate) fn mode_of(items: &[Item]) -> Option<&str> {
+    items
+        .iter()
+        .rev()
+        .find(|i| i.kind == ItemKind::Mode && i.status != ItemStatus::Rejected)
+        .map(|i| i.value.as_str())
+}
+
+/// Files the message's materials on `case` and moves it to the step they lead to.
+pub(crate) async fn file(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    case: Case,
+    new_case: bool,
+    ledger_id: i64,
+    sender: &str,
+    ex: &Extraction,
+) -> Result<Filing> {
+    let actor = Actor::Mail(sender.to_string());
+    if new_case {
+        audit::record(
+            conn,
+            case.id,
+            &actor,
+            Some(ledger_id),
+            "opened",
+            json!({ "service": case.service.key(), "institution": case.institution }),
+        )
+        .await?;
+    }
+    let mut fresh = Vec::new();
+    let mut problems = ex.problems.clone();
+    for (kind, value, mut detail) in replies::materials(ex) {
+        // Only MPower is used in modes; elsewhere the words mean nothing for the case.
+        if kind == ItemKind::Mode && case.service != crate::domain::Service::MPower {
+            continue;
+        }
+        if kind == ItemKind::SerialNumber {
+            let lookup = look_up_serial(conn, &case, &value, &detail).await?;
+            if lookup["status"] != "accepted" {
+                problems.push(Problem::QuestionedSerial {
+                    serial: value.clone(),
+                    reason: lookup["reason"].as_str().unwrap_or("unknown").to_string(),
+                });
+            }
+            detail["lookup"] = lookup;
+        }
+        let filed = cases::file_item(
+            conn,
+            case.id,
+            kind,
+            &value,
+            &detail,
+            ItemStatus::Parsed,
+            Some(ledger_id),
+        )
+        .await?;
+        if filed {
+            audit::record(
+                conn,
+                case.id,
+                &actor,
+                Some(ledger_id),
+                "item_filed",
+                json!({ "item": kind.as_str(), "value": value }),
+            )
+            .await?;
+            fresh.push((kind, value));
+        }
+    }
+    if let Some(name) = &ex.system_name {
+        cases::set_system_name_if_missing(conn, case.id, name).await?;
+    }
+    let items = cases::items(conn, case.id).await?;
+    let missing = missing_of(wf, &case, &items);
+    let rules = wf.requirements.of(case.service);
+    let next = step::next(
+        case.step,
+        step::Event::MaterialsFiled {
+            complete: missing.is_empty(),
+        },
+        rules.steps_for(mode_of(&items)),
+    )?;
+    if next != case.step {
+        cases::set_step(conn, case.id, next).await?;
+        audit::record(
+            conn,
+            case.id,
+            &actor,
+            Some(ledger_id),
+            "step",
+            json!({ "from": case.step.as_str(), "to": next.as_str() }),
+        )
+        .await?;
+        tracing::info!(case = %case.reference, from = %case.step, to = %next, "case moved");
+    }
+    // Read back: the step, version and system name may have changed above.
+    let case = cases::by_id(conn, case.id).await?;
+    problems.extend(
+        ex.certificates
+            .iter()
+            .filter(|c| !rules.accepts_issuer(&c.issuer, c.self_signed))
+            .map(|c| Problem::UntrustedIssuer {
+                file: c.file_name.clone(),
+                serial: c.serial.to_string(),
+                issuer: c.issuer.clone(),
+            }),
+    );
+    if rules.distinct_test_and_prod {
+        if let Some(serials) = shared_key(&items) {
+            problems.push(Problem::SameKeyTestAndProd { serials });
+        }
+    }
+    let new_items = items
+        .iter()
+        .filter(|i| fresh.iter().any(|(k, v)| *k == i.kind && *v == i.value))
+        .cloned()
+        .collect();
+    Ok(Filing {
+        case,
+        problems,
+        new_case,
+        new_items,
+        items,
+        missing,
+    })
+}
+
+/// A serial number given instead of a file is good when the agency has already confirmed
+/// that certificate, still valid, for the same information system and environment
+/// (PROCEDURE.md, "Certificate rules"); otherwise it is questioned with the reason.
+async fn look_up_serial(
+    conn: &mut SqliteConnection,
+    case: &Case,
+    serial: &str,
+    detail: &Value,
+) -> Result<Value> {
+    let known = cases::confirmed_certificates(conn, serial).await?;
+    let Some((holder, cert)) = known.first() else {
+        return Ok(json!({ "status": "questioned", "reason": "unknown" }));
+    };
+    let found = json!({ "case": holder.reference.to_string(), "not_after": cert.detail["not_after"] });
+    let expired = cert.detail["not_after"]
+        .as_str()
+        .and_then(crate::db::parse_stamp)
+        .is_none_or(|at| at <= crate::clock::now());
+    let norm = |s: &str| crate::extract::fold(s).split_whitespace().collect::<Vec<_>>().join(" ");
+    let other_system = matches!(
+        (&holder.system_name, &case.system_name),
+        (Some(a), Some(b)) if norm(a) != norm(b)
+    );
+    let (theirs, ours) = (&cert.detail["environment"], &detail["environment"]);
+    let other_environment = theirs.is_string() && ours.is_string() && theirs != ours;
+    let reason = if expired {
+        "expired"
+    } else if other_system {
+        "other_system"
+    } else if other_environment {
+        "other_environment"
+    } else {
+        return Ok(json!({ "status": "accepted", "found": found }));
+    };
+    Ok(json!({ "status": "questioned", "reason": reason, "found": found }))
+}
+
+/// Two certificates of the case (not rejected) with one public key: TEST and PROD must
+/// differ in key, not only in serial.
+fn shared_key(items: &[Item]) -> Option<Vec<String>> {
+    let certs: Vec<(&str, &str)> = items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Certificate && i.status != ItemStatus::Rejected)
+        .filter_map(|i| Some((i.value.as_str(), i.detail["public_key_sha256"].as_str()?)))
+        .collect();
+    certs.iter().enumerate().find_map(|(n, (serial, key))| {
+        certs[n + 1..]
+            .iter()
+            .find(|(_, other)| other == key)
+            .map(|(other, _)| vec![serial.to_string(), other.to_string()])
+    })
+}

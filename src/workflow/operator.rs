@@ -1,0 +1,204 @@
+//! Replies from operators: a command counts only when the reply carries a token we issued
+//! for that case and version, comes from an address the token was sent to, (where
+//! configured) was vouched for by the agency's own mail server, and holds the command in
+//! its unquoted top. Anything else changes nothing: it is logged and the operators are told.
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use sqlx::{Connection, SqliteConnection};
+
+use super::audit::{self, Actor};
+use super::cases::{self, Case};
+use super::commands::{self, Command};
+use super::filing::missing_of;
+use super::tokens::{self, Refusal};
+use super::{act, finish, notices, Handled, Workflow};
+use crate::domain::EmailAddress;
+use crate::ledger::{LedgerMessage, MessageState};
+use crate::parse::ParsedMessage;
+
+/// Whether this message should be read as an operator's answer: it claims to come from an
+/// operator, or it carries one of our tokens and a command.
+pub(super) fn is_command_attempt(wf: &Workflow, parsed: &ParsedMessage, sender: &EmailAddress) -> bool {
+    if wf.settings.agency.operators.contains(sender) {
+        return true;
+    }
+    let has_token = tokens::find(&format!("{}\n{}", parsed.subject, parsed.text)).is_some();
+    has_token && !matches!(commands::parse(&top_of(parsed)), Ok(c) if c.is_empty())
+}
+
+fn top_of(parsed: &ParsedMessage) -> String {
+    crate::extract::new_text_of(&parsed.text)
+}
+
+/// Handles an operator's reply (or an attempt at one).
+pub(super) async fn handle(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    sender: &EmailAddress,
+) -> Result<Handled> {
+    let found = tokens::find(&format!("{}\n{}", parsed.subject, parsed.text));
+    let commands = commands::parse(&top_of(parsed));
+    let Some(found) = found else {
+        if matches!(&commands, Ok(c) if c.is_empty()) {
+            tracing::info!(ledger_id = message.id, "operator mail without a command; recorded");
+            return finish(conn, message.id, MessageState::Processed, "sent by an operator; no command", None, None).await;
+        }
+        return refuse(conn, wf, message, parsed, sender, None, Refusal::Missing, "").await;
+    };
+    if let Some(authserv_id) = &wf.settings.agency.authserv_id {
+        if !tokens::vouched_for(parsed.authentication_results.as_deref(), authserv_id) {
+            let seen = parsed.authentication_results.clone().unwrap_or_else(|| "(none)".into());
+            return refuse(conn, wf, message, parsed, sender, None, Refusal::Unauthenticated, &seen).await;
+        }
+    }
+    let row = match tokens::verify(conn, &wf.token_key, &found, sender, crate::clock::now()).await? {
+        Ok(row) => row,
+        Err(refusal) => {
+            // An altered or unknown token names no case we can trust.
+            let case = match refusal {
+                Refusal::Unknown | Refusal::Altered => None,
+                _ => cases_by_token(conn, found.0).await?,
+            };
+            return refuse(conn, wf, message, parsed, sender, case.as_ref(), refusal, "").await;
+        }
+    };
+    let case = cases::by_id(conn, row.case_id).await?;
+    if case.version != row.version {
+        let detail = format!("issued for version {}, the case is at version {}", row.version, case.version);
+        return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::Stale, &detail).await;
+    }
+    let commands = match commands {
+        Ok(c) if c.is_empty() => {
+            return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::NoCommand, "").await
+        }
+        Ok(c) => c,
+        Err(e) => return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::BadCommand, &e).await,
+    };
+    let actor = Actor::Mail(sender.as_str().to_string());
+    // All the commands of one reply apply together or not at all.
+    let mut savepoint = conn.begin().await.context("starting a savepoint")?;
+    match apply_all(&mut savepoint, wf, &case, &commands, &actor, Some(message.id)).await? {
+        Ok(now) => {
+            if !tokens::spend(&mut savepoint, row.id, Some(message.id)).await? {
+                drop(savepoint);
+                return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::Used, "").await;
+            }
+            savepoint.commit().await.context("committing a savepoint")?;
+            let done: Vec<String> = commands.iter().map(Command::describe).collect();
+            acknowledge(conn, wf, &format!("mail:{}", message.id), sender, &now, &done).await?;
+            let outcome = format!("operator command on {}: {}", case.reference, done.join("; "));
+            tracing::info!(ledger_id = message.id, case = %case.reference, operator = %sender, commands = %done.join("; "), "operator command applied");
+            let mut handled = finish(conn, message.id, MessageState::Processed, &outcome, Some(case.id), None).await?;
+            handled.case = Some(case.reference.clone());
+            Ok(handled)
+        }
+        Err(unfit) => {
+            savepoint.rollback().await.context("rolling back a savepoint")?;
+            refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::BadCommand, &unfit.0).await
+        }
+    }
+}
+
+/// Applies commands in order; the first that does not fit stops them all.
+pub(crate) async fn apply_all(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    case: &Case,
+    commands: &[Command],
+    actor: &Actor,
+    cause: Option<i64>,
+) -> Result<std::result::Result<Case, act::Unfit>> {
+    let mut current = case.clone();
+    for command in commands {
+        match act::apply(conn, wf, &current, command, actor, cause).await? {
+            Ok(next) => current = next,
+            Err(unfit) => return Ok(Err(act::Unfit(format!("{}: {unfit}", command.describe())))),
+        }
+    }
+    Ok(Ok(current))
+}
+
+/// Tells the operator who acted what their command did, with a token for the next one.
+pub(crate) async fn acknowledge(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    key: &str,
+    operator: &EmailAddress,
+    case: &Case,
+    done: &[String],
+) -> Result<()> {
+    let items = cases::items(conn, case.id).await?;
+    let missing = missing_of(wf, case, &items);
+    let token = notices::token_for(conn, wf, case, std::slice::from_ref(operator)).await?;
+    let draft = notices::operator_ack(
+        wf,
+        format!("ack:{key}:{}", case.reference),
+        operator,
+        case,
+        done,
+        &items,
+        &missing,
+        &token,
+    );
+    wf.composer.enqueue(conn, draft).await?;
+    Ok(())
+}
+
+async fn cases_by_token(conn: &mut SqliteConnection, token_id: i64) -> Result<Option<Case>> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT case_id FROM command_tokens WHERE id = ?")
+        .bind(token_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("looking up a token's case")?;
+    match id {
+        Some(id) => Ok(Some(cases::by_id(conn, id).await?)),
+        None => Ok(None),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn refuse(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    sender: &EmailAddress,
+    case: Option<&Case>,
+    refusal: Refusal,
+    detail: &str,
+) -> Result<Handled> {
+    tracing::warn!(
+        ledger_id = message.id,
+        sender = %sender,
+        case = case.map(|c| c.reference.to_string()),
+        reason = refusal.as_str(),
+        detail,
+        "operator command refused; nothing changed"
+    );
+    if let Some(case) = case {
+        audit::note(
+            conn,
+            case.id,
+            &Actor::Mail(sender.as_str().to_string()),
+            Some(message.id),
+            "command_refused",
+            json!({ "reason": refusal.as_str(), "detail": detail }),
+        )
+        .await?;
+    }
+    let draft = notices::operator_refused(
+        wf,
+        message,
+        sender.as_str(),
+        &parsed.subject,
+        case,
+        refusal.as_str(),
+        detail,
+    );
+    wf.composer.enqueue(conn, draft).await?;
+    let outcome = format!("operator command refused: {}", refusal.as_str());
+    finish(conn, message.id, MessageState::Processed, &outcome, case.map(|c| c.id), None).await
+}

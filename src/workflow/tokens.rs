@@ -1,0 +1,299 @@
+//! Operator tokens: a reply changes a case only when it carries a token the daemon issued
+//! for that case, that version of its data and that operator. The token is a row id plus
+//! an HMAC-SHA256 over the row's fields (the MAC itself is never stored); it works once and
+//! expires.
+
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use regex::Regex;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use crate::db::{parse_stamp, stamp};
+use crate::domain::EmailAddress;
+
+/// Bytes of the MAC shown in a token (128 bits).
+const MAC_BYTES: usize = 16;
+
+static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"egov-token:(\d{1,18}):([0-9a-fA-F]{32})\b").expect("static regex is valid")
+});
+
+/// The key tokens are signed with.
+#[derive(Clone)]
+pub struct TokenKey(SecretString);
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKey(..)")
+    }
+}
+
+impl TokenKey {
+    /// The configured key, or (when none is configured) one made once and kept in the
+    /// database, so the embedded default needs no setup.
+    pub async fn load(pool: &SqlitePool, configured: &SecretString) -> Result<Self> {
+        if !configured.expose_secret().is_empty() {
+            return Ok(Self(configured.clone()));
+        }
+        use rand::Rng;
+        let fresh = hex::encode(rand::thread_rng().gen::<[u8; 32]>());
+        sqlx::query("INSERT INTO secrets (name, value) VALUES ('token_key', ?) ON CONFLICT (name) DO NOTHING")
+            .bind(&fresh)
+            .execute(pool)
+            .await
+            .context("keeping the token key")?;
+        let kept: String = sqlx::query_scalar("SELECT value FROM secrets WHERE name = 'token_key'")
+            .fetch_one(pool)
+            .await
+            .context("reading the token key")?;
+        Ok(Self(SecretString::from(kept)))
+    }
+
+    fn mac(&self, row: &TokenRow) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.0.expose_secret().as_bytes())
+            .expect("HMAC takes keys of any length");
+        mac.update(
+            format!(
+                "egov-desk token v1|{}|{}|{}|{}|{}",
+                row.id, row.case_id, row.version, row.expires_at, row.recipients
+            )
+            .as_bytes(),
+        );
+        mac
+    }
+}
+
+/// A token as stored.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// Row id, the visible half of the token.
+    pub id: i64,
+    /// The case it acts on.
+    pub case_id: i64,
+    /// The case version it was issued for.
+    pub version: i64,
+    /// JSON array of the addresses it was sent to.
+    pub recipients: String,
+    /// When it stops working.
+    pub expires_at: String,
+    /// When it was used, if it was.
+    pub used_at: Option<String>,
+}
+
+/// Why a token does not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The reply carries no token.
+    Missing,
+    /// No such token was issued.
+    Unknown,
+    /// The token's MAC does not match: it was altered or made up.
+    Altered,
+    /// The token was already used.
+    Used,
+    /// The token has expired.
+    Expired,
+    /// The reply does not come from an address the token was sent to.
+    WrongSender,
+    /// The case changed since the token was issued.
+    Stale,
+    /// The agency's mail server did not vouch for the sender (Authentication-Results).
+    Unauthenticated,
+    /// The unquoted top of the reply holds no command.
+    NoCommand,
+    /// A command could not be read or does not fit the case.
+    BadCommand,
+}
+
+impl Refusal {
+    /// The stable name used in logs and templates.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Missing => "missing_token",
+            Refusal::Unknown => "unknown_token",
+            Refusal::Altered => "altered_token",
+            Refusal::Used => "used_token",
+            Refusal::Expired => "expired_token",
+            Refusal::WrongSender => "wrong_sender",
+            Refusal::Stale => "stale_token",
+            Refusal::Unauthenticated => "unauthenticated",
+            Refusal::NoCommand => "no_command",
+            Refusal::BadCommand => "bad_command",
+        }
+    }
+}
+
+/// Issues a token for `case_id` at `version`, good for `recipients` until `expires`.
+pub async fn issue(
+    conn: &mut SqliteConnection,
+    key: &TokenKey,
+    case_id: i64,
+    version: i64,
+    recipients: &[EmailAddress],
+    expires: DateTime<Utc>,
+) -> Result<String> {
+    let recipients: Vec<&str> = recipients.iter().map(EmailAddress::as_str).collect();
+    let recipients = serde_json::to_string(&recipients)?;
+    let expires_at = stamp(expires);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO command_tokens (case_id, version, recipients, issued_at, expires_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(case_id)
+    .bind(version)
+    .bind(&recipients)
+    .bind(crate::db::now())
+    .bind(&expires_at)
+    .fetch_one(&mut *conn)
+    .await
+    .context("issuing a token")?;
+    let row = TokenRow {
+        id,
+        case_id,
+        version,
+        recipients,
+        expires_at,
+        used_at: None,
+    };
+    let mac = key.mac(&row).finalize().into_bytes();
+    Ok(format!("egov-token:{id}:{}", hex::encode(&mac[..MAC_BYTES])))
+}
+
+/// The first token written anywhere in `text` (quoted parts included: replies quote it).
+pub fn find(text: &str) -> Option<(i64, Vec<u8>)> {
+    let c = TOKEN.captures(text)?;
+    Some((c[1].parse().ok()?, hex::decode(&c[2]).ok()?))
+}
+
+/// Checks a token found in a reply from `sender` at `now`: issued by us, unaltered (MAC
+/// compared in constant time), unused, unexpired, and sent to `sender`.
+pub async fn verify(
+    conn: &mut SqliteConnection,
+    key: &TokenKey,
+    found: &(i64, Vec<u8>),
+    sender: &EmailAddress,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<TokenRow, Refusal>> {
+    let row = sqlx::query(
+        "SELECT id, case_id, version, recipients, expires_at, used_at FROM command_tokens WHERE id = ?",
+    )
+    .bind(found.0)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up a token")?;
+    let Some(row) = row else {
+        return Ok(Err(Refusal::Unknown));
+    };
+    let row = TokenRow {
+        id: row.get(0),
+        case_id: row.get(1),
+        version: row.get(2),
+        recipients: row.get(3),
+        expires_at: row.get(4),
+        used_at: row.get(5),
+    };
+    // verify_truncated_left compares in constant time.
+    if key.mac(&row).verify_truncated_left(&found.1).is_err() || found.1.len() != MAC_BYTES {
+        return Ok(Err(Refusal::Altered));
+    }
+    if row.used_at.is_some() {
+        return Ok(Err(Refusal::Used));
+    }
+    if parse_stamp(&row.expires_at).is_none_or(|at| at <= now) {
+        return Ok(Err(Refusal::Expired));
+    }
+    let recipients: Vec<String> = serde_json::from_str(&row.recipients).unwrap_or_default();
+    if !recipients.iter().any(|r| r == sender.as_str()) {
+        return Ok(Err(Refusal::WrongSender));
+    }
+    Ok(Ok(row))
+}
+
+/// Marks a token used by ledger message `message`; false when another use got there first.
+pub async fn spend(conn: &mut SqliteConnection, id: i64, message: Option<i64>) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE command_tokens SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
+    )
+    .bind(crate::db::now())
+    .bind(message)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .context("spending a token")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the topmost `Authentication-Results` header (RFC 8601) was written by the
+/// agency's own server (`authserv_id`) and shows DKIM or DMARC passing.
+pub fn vouched_for(topmost: Option<&str>, authserv_id: &str) -> bool {
+    let Some(header) = topmost else {
+        return false;
+    };
+    let header = strip_comments(header);
+    let mut parts = header.split(';');
+    let id = parts
+        .next()
+        .and_then(|p| p.split_whitespace().next())
+        .unwrap_or_default();
+    if !id.eq_ignore_ascii_case(authserv_id) {
+        return false;
+    }
+    parts.any(|result| {
+        let lower = result.trim().to_ascii_lowercase();
+        let Some((method, rest)) = lower.split_once('=') else {
+            return false;
+        };
+        let verdict = rest
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next();
+        matches!(method.trim(), "dkim" | "dmarc") && verdict == Some("pass")
+    })
+}
+
+/// RFC 8601 allows CFWS comments in parentheses anywhere; they carry no results.
+fn strip_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_servers_pass_counts() {
+        let id = "mx.egov.md";
+        assert!(vouched_for(Some("mx.egov.md; dkim=pass header.d=egov.md"), id));
+        assert!(vouched_for(Some("mx.egov.md 1; spf=pass; dmarc=pass (p=reject) header.from=egov.md"), id));
+        assert!(vouched_for(Some("MX.EGOV.MD; dkim = pass"), id));
+        assert!(!vouched_for(Some("mx.egov.md; dkim=fail; dmarc=fail"), id));
+        assert!(!vouched_for(Some("mx.egov.md; spf=pass"), id));
+        assert!(!vouched_for(Some("evil.example; dkim=pass"), id));
+        assert!(!vouched_for(Some("mx.egov.md; none (dkim=pass)"), id));
+        assert!(!vouched_for(None, id));
+    }
+
+    #[test]
+    fn tokens_are_found_in_quoted_text() {
+        let text = "CONFIRM\n\n> Token: egov-token:12:0123456789abcdef0123456789ABCDEF\n";
+        let (id, mac) = find(text).unwrap();
+        assert_eq!(id, 12);
+        assert_eq!(mac.len(), 16);
+        assert!(find("egov-token:12:0123").is_none());
+    }
+}
