@@ -25,6 +25,8 @@ impl Command {
             Command::Confirm => "CONFIRM".into(),
             Command::Reject(reason) => format!("REJECT {reason}"),
             Command::Set(kind, value) => format!("SET {} {value}", kind.as_str()),
+            // Operators say "production" for the activation step.
+            Command::Done(Step::Activation) => "DONE production".into(),
             Command::Done(step) => format!("DONE {step}"),
         }
     }

@@ -34,19 +34,27 @@ impl Desk {
     /// Like [`Desk::new`], with extra lines for the `[mailbox]` and `[outbound]` sections
     /// (IMAP and SMTP settings, retry limits).
     pub fn with_sections(mailbox: &str, outbound: &str) -> Self {
+        Self::with_config(mailbox, outbound, "", "")
+    }
+
+    /// Like [`Desk::with_sections`], plus lines for `[agency]`, and `tail`: lines for
+    /// `[workflow]` and then any further sections.
+    pub fn with_config(mailbox: &str, outbound: &str, agency: &str, tail: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let config = format!(
             "[mailbox]\npath = \"{inbox}\"\npoll_interval_secs = 1\n{mailbox}\n\
              [outbound]\npath = \"{outbox}\"\n{outbound}\n\
-             [agency]\noperators = [\"operator@egov.md\"]\n\
+             [agency]\noperators = [\"operator@egov.md\"]\n{agency}\n\
              [database]\nurl = \"sqlite://{db}\"\n\
-             [workflow]\nservices = \"{services}\"\ntemplates = \"{templates}\"\n",
+             [time]\nholidays = \"{holidays}\"\n\
+             [workflow]\nservices = \"{services}\"\ntemplates = \"{templates}\"\n{tail}\n",
             inbox = root.join("inbox").display(),
             outbox = root.join("outbox").display(),
             db = root.join("desk.db").display(),
             services = repo().join("config/services.toml").display(),
             templates = repo().join("templates").display(),
+            holidays = repo().join("config/holidays.toml").display(),
         );
         std::fs::write(root.join("config.toml"), config).unwrap();
         Self { dir }
@@ -214,6 +222,16 @@ pub fn first_encoded_line(raw: &[u8], file_name: &str) -> String {
         .to_string();
     assert!(line.len() >= 60, "fixture changed: {line}");
     line
+}
+
+/// The operator token in a mail's text.
+pub fn token_in(text: &str) -> String {
+    let at = text.find("egov-token:").expect("a token in the mail");
+    text[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// Polls `check` until it holds or `limit` passes.
