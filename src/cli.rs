@@ -359,7 +359,11 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
     }
 }
 
-async fn operator_command(settings: Settings, reference: &str, command: OperatorCommand) -> Result<()> {
+async fn operator_command(
+    settings: Settings,
+    reference: &str,
+    command: OperatorCommand,
+) -> Result<()> {
     let reference: CaseRef = reference.parse()?;
     let desk = Desk::build(settings).await?;
     let case = workflow::command(&desk.pool, &desk.workflow, &reference, &[command]).await?;
@@ -464,7 +468,17 @@ fn print_timeline(events: &[audit::Event]) {
                 .join(" "),
             other => other.to_string(),
         };
-        let cause = e.message.map(|m| format!(" (message #{m})")).unwrap_or_default();
-        say!("  {}  {:<18} {:<28} {}{}", e.at, e.kind, e.actor, detail, cause);
+        let cause = e
+            .message
+            .map(|m| format!(" (message #{m})"))
+            .unwrap_or_default();
+        say!(
+            "  {}  {:<18} {:<28} {}{}",
+            e.at,
+            e.kind,
+            e.actor,
+            detail,
+            cause
+        );
     }
 }

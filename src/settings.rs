@@ -502,24 +502,27 @@ impl Settings {
             Ok(u32::try_from(v).unwrap_or(u32::MAX))
         };
         let time = TimeSettings {
-            timezone: t
-                .timezone
-                .trim()
-                .parse()
-                .map_err(|_| anyhow::anyhow!("time.timezone: '{}' is not an IANA time zone", t.timezone))?,
+            timezone: t.timezone.trim().parse().map_err(|_| {
+                anyhow::anyhow!("time.timezone: '{}' is not an IANA time zone", t.timezone)
+            })?,
             holidays: non_empty_path("time.holidays", &t.holidays)?,
             sla_working_days: small("time.sla_working_days", t.sla_working_days, 365)?,
             sla_warning_days: u32::try_from(t.sla_warning_days)
                 .ok()
                 .filter(|d| i64::from(*d) < t.sla_working_days)
-                .context("time.sla_warning_days: must be 0 or more and less than time.sla_working_days")?,
+                .context(
+                    "time.sla_warning_days: must be 0 or more and less than time.sla_working_days",
+                )?,
             reminder_after_days: small("time.reminder_after_days", t.reminder_after_days, 365)?,
             reminders: small("time.reminders", t.reminders, 20)?,
             digest_hour: u32::try_from(t.digest_hour)
                 .ok()
                 .filter(|h| *h < 24)
                 .context("time.digest_hour: must be an hour from 0 to 23")?,
-            scheduler_interval_secs: positive("time.scheduler_interval_secs", t.scheduler_interval_secs)?,
+            scheduler_interval_secs: positive(
+                "time.scheduler_interval_secs",
+                t.scheduler_interval_secs,
+            )?,
         };
         let url = non_empty("database.url", &raw.database.url)?;
         if !url.starts_with("sqlite:") {

@@ -48,6 +48,12 @@ fn a_beneficiary_mail_opens_a_case_files_its_materials_and_is_answered() {
                 "parsed".into()
             ),
             ("public_ip".into(), "194.0.2.10".into(), "parsed".into()),
+            ("document_type".into(), "contract".into(), "parsed".into()),
+            (
+                "document_type".into(),
+                "act adițional".into(),
+                "parsed".into()
+            ),
         ]
     );
 

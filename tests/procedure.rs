@@ -62,7 +62,11 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
     let desk = Desk::new();
     let reference = opened_mdocs_case(&desk);
     let update = last_of(&desk, "operator_update");
-    assert!(update.text.contains("Token: egov-token:"), "{}", update.text);
+    assert!(
+        update.text.contains("Token: egov-token:"),
+        "{}",
+        update.text
+    );
     assert!(update.text.contains("- CONFIRM"), "{}", update.text);
 
     // CONFIRM: items confirmed, the case moves to the contract, the beneficiary is told.
@@ -76,7 +80,11 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
         .iter()
         .all(|i| i["status"] == "confirmed"));
     let progress = last_of(&desk, "progress");
-    assert!(progress.subject.contains(&reference), "{}", progress.subject);
+    assert!(
+        progress.subject.contains(&reference),
+        "{}",
+        progress.subject
+    );
     assert!(progress.text.contains("contract"), "{}", progress.text);
     let ack = last_of(&desk, "operator_ack");
     assert!(ack.text.contains("CONFIRM"), "{}", ack.text);
@@ -93,7 +101,10 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
     .enumerate()
     {
         let n = u32::try_from(n).unwrap() + 3;
-        desk.deliver(&format!("{n}.eml"), &operator_reply(n, &latest, command, ""));
+        desk.deliver(
+            &format!("{n}.eml"),
+            &operator_reply(n, &latest, command, ""),
+        );
         once_at(&desk, START);
         assert_eq!(step_of(&desk, &reference), *after, "after {command}");
         latest = last_of(&desk, "operator_ack");
@@ -101,7 +112,11 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
     }
     let completion = mails(&desk, "Finalizat", BENEFICIARY);
     assert_eq!(completion.len(), 1, "one completion notice");
-    assert!(completion[0].text.contains("194.0.2.10"), "{}", completion[0].text);
+    assert!(
+        completion[0].text.contains("194.0.2.10"),
+        "{}",
+        completion[0].text
+    );
 
     // The timeline tells who did what, and the evidence bundle holds it all.
     let case = desk.case(&reference);
@@ -113,7 +128,11 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
         .collect();
     assert_eq!(kinds.first(), Some(&"opened"));
     assert!(kinds.contains(&"item_confirmed"));
-    assert_eq!(kinds.iter().filter(|k| **k == "step").count(), 6, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "step").count(),
+        6,
+        "{kinds:?}"
+    );
     let operator_steps = case["timeline"]
         .as_array()
         .unwrap()
@@ -122,14 +141,34 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
         .count();
     assert_eq!(operator_steps, 5);
     let bundle = desk.path("evidence.zip");
-    desk.run(&["case", "export", &reference, "--output", bundle.to_str().unwrap()]);
+    desk.run(&[
+        "case",
+        "export",
+        &reference,
+        "--output",
+        bundle.to_str().unwrap(),
+    ]);
     let zip = zip::ZipArchive::new(std::fs::File::open(&bundle).unwrap()).unwrap();
     let names: Vec<&str> = zip.file_names().collect();
-    for needed in ["case.json", "timeline.json", "tokens.json", "received/index.json", "sent/index.json"] {
+    for needed in [
+        "case.json",
+        "timeline.json",
+        "tokens.json",
+        "received/index.json",
+        "sent/index.json",
+    ] {
         assert!(names.contains(&needed), "{names:?}");
     }
-    assert!(names.iter().filter(|n| n.starts_with("received/") && n.ends_with(".eml")).count() >= 6);
-    assert!(names.iter().any(|n| n.starts_with("sent/") && n.ends_with(".eml")));
+    assert!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("received/") && n.ends_with(".eml"))
+            .count()
+            >= 6
+    );
+    assert!(names
+        .iter()
+        .any(|n| n.starts_with("sent/") && n.ends_with(".eml")));
 }
 
 #[test]
@@ -141,12 +180,19 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
     let refused = |desk: &Desk| mails(desk, "REFUZAT", OPERATOR).len();
 
     // A command only inside quoted text.
-    desk.deliver("q.eml", &operator_reply(10, &update, "Mulțumesc, revin.", ""));
+    desk.deliver(
+        "q.eml",
+        &operator_reply(10, &update, "Mulțumesc, revin.", ""),
+    );
     // The token forwarded to someone else, who answers with it.
     let mut forwarded = operator_reply(11, &update, "CONFIRM", "");
     forwarded = String::from_utf8(forwarded)
         .unwrap()
-        .replacen(&format!("From: {OPERATOR}"), "From: colleague@partner.md", 1)
+        .replacen(
+            &format!("From: {OPERATOR}"),
+            "From: colleague@partner.md",
+            1,
+        )
         .into_bytes();
     desk.deliver("f.eml", &forwarded);
     // An altered token.
@@ -154,18 +200,31 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
     let last = altered.pop().unwrap();
     altered.push(if last == '0' { '1' } else { '0' });
     let text = update.text.replace(&token, &altered);
-    let altered_mail = Sent { text, ..update.clone() };
+    let altered_mail = Sent {
+        text,
+        ..update.clone()
+    };
     desk.deliver("a.eml", &operator_reply(12, &altered_mail, "CONFIRM", ""));
     // No token at all.
     desk.deliver(
         "n.eml",
-        &message(OPERATOR, &format!("[{reference}] confirm"), "op-13@egov.md", "", "CONFIRM"),
+        &message(
+            OPERATOR,
+            &format!("[{reference}] confirm"),
+            "op-13@egov.md",
+            "",
+            "CONFIRM",
+        ),
     );
     once_at(&desk, START);
     assert_eq!(step_of(&desk, &reference), "materials_review");
     assert_eq!(refused(&desk), 4, "each attempt is told to the operators");
     let case = desk.case(&reference);
-    assert!(case["items"].as_array().unwrap().iter().all(|i| i["status"] == "parsed"));
+    assert!(case["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == "parsed"));
     let reasons: Vec<String> = case["timeline"]
         .as_array()
         .unwrap()
@@ -181,9 +240,16 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
     desk.deliver("ok.eml", &operator_reply(14, &update, "CONFIRM", ""));
     once_at(&desk, START);
     assert_eq!(step_of(&desk, &reference), "contract");
-    desk.deliver("replay.eml", &operator_reply(15, &update, "DONE contract", ""));
+    desk.deliver(
+        "replay.eml",
+        &operator_reply(15, &update, "DONE contract", ""),
+    );
     once_at(&desk, START);
-    assert_eq!(step_of(&desk, &reference), "contract", "a replayed token does nothing");
+    assert_eq!(
+        step_of(&desk, &reference),
+        "contract",
+        "a replayed token does nothing"
+    );
     assert_eq!(refused(&desk), 5);
 
     // A token for an older version of the case: the beneficiary wrote since.
@@ -201,14 +267,25 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
     once_at(&desk, START);
     desk.deliver("stale.eml", &operator_reply(16, &ack, "DONE contract", ""));
     once_at(&desk, START);
-    assert_eq!(step_of(&desk, &reference), "contract", "a stale token does nothing");
+    assert_eq!(
+        step_of(&desk, &reference),
+        "contract",
+        "a stale token does nothing"
+    );
     assert_eq!(refused(&desk), 6);
 
     // An expired token: the newest update, answered four days later.
     let update = last_of(&desk, "operator_update");
-    desk.deliver("late.eml", &operator_reply(17, &update, "DONE contract", ""));
+    desk.deliver(
+        "late.eml",
+        &operator_reply(17, &update, "DONE contract", ""),
+    );
     once_at(&desk, "2026-12-05T07:00:00Z");
-    assert_eq!(step_of(&desk, &reference), "contract", "an expired token does nothing");
+    assert_eq!(
+        step_of(&desk, &reference),
+        "contract",
+        "an expired token does nothing"
+    );
     let reasons: Vec<String> = desk.case(&reference)["timeline"]
         .as_array()
         .unwrap()
@@ -216,8 +293,17 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
         .filter(|e| e["kind"] == "command_refused")
         .map(|e| e["detail"]["reason"].as_str().unwrap().to_string())
         .collect();
-    for reason in ["no_command", "wrong_sender", "used_token", "stale_token", "expired_token"] {
-        assert!(reasons.iter().any(|r| r == reason), "{reason} not in {reasons:?}");
+    for reason in [
+        "no_command",
+        "wrong_sender",
+        "used_token",
+        "stale_token",
+        "expired_token",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r == reason),
+            "{reason} not in {reasons:?}"
+        );
     }
 }
 
@@ -231,12 +317,18 @@ fn with_an_authserv_id_only_mail_the_agency_server_vouched_for_counts() {
     once_at(&desk, START);
     desk.deliver(
         "2.eml",
-        &operator_reply(2, &update, "CONFIRM", "Authentication-Results: mx.egov.md; dkim=fail; dmarc=fail\r\n"),
+        &operator_reply(
+            2,
+            &update,
+            "CONFIRM",
+            "Authentication-Results: mx.egov.md; dkim=fail; dmarc=fail\r\n",
+        ),
     );
     once_at(&desk, START);
     assert_eq!(step_of(&desk, &reference), "materials_review");
     assert_eq!(mails(&desk, "REFUZAT", OPERATOR).len(), 2);
-    let mut good = b"Authentication-Results: mx.egov.md; dkim=pass header.d=egov.md; dmarc=pass\r\n".to_vec();
+    let mut good =
+        b"Authentication-Results: mx.egov.md; dkim=pass header.d=egov.md; dmarc=pass\r\n".to_vec();
     good.extend(operator_reply(3, &update, "CONFIRM", ""));
     desk.deliver("3.eml", &good);
     once_at(&desk, START);
@@ -247,7 +339,15 @@ fn with_an_authserv_id_only_mail_the_agency_server_vouched_for_counts() {
 fn the_cli_confirms_corrects_rejects_and_completes_without_mail() {
     let desk = Desk::new();
     let reference = opened_mdocs_case(&desk);
-    desk.run(&["--clock", START, "case", "set", &reference, "public_ip", "194.0.2.99"]);
+    desk.run(&[
+        "--clock",
+        START,
+        "case",
+        "set",
+        &reference,
+        "public_ip",
+        "194.0.2.99",
+    ]);
     let case = desk.case(&reference);
     let ip = case["items"]
         .as_array()
@@ -256,13 +356,32 @@ fn the_cli_confirms_corrects_rejects_and_completes_without_mail() {
         .find(|i| i["value"] == "194.0.2.99")
         .unwrap();
     assert_eq!(ip["status"], "confirmed");
-    desk.run(&["--clock", START, "case", "reject", &reference, "Certificatul", "nu", "este", "de", "la", "STISC"]);
+    desk.run(&[
+        "--clock",
+        START,
+        "case",
+        "reject",
+        &reference,
+        "Certificatul",
+        "nu",
+        "este",
+        "de",
+        "la",
+        "STISC",
+    ]);
     assert_eq!(step_of(&desk, &reference), "awaiting_materials");
     once_at(&desk, START);
     let rejection = last_of(&desk, "rejection");
-    assert!(rejection.text.contains("Certificatul nu este de la STISC"), "{}", rejection.text);
+    assert!(
+        rejection.text.contains("Certificatul nu este de la STISC"),
+        "{}",
+        rejection.text
+    );
     // A step that is not the case's own is refused with the reason.
-    let out = desk.command(&["case", "done", &reference, "staging"]).output().unwrap();
+    let out = desk
+        .command(&["case", "done", &reference, "staging"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("awaiting_materials"));
     let timeline = desk.case(&reference)["timeline"].clone();
@@ -270,7 +389,8 @@ fn the_cli_confirms_corrects_rejects_and_completes_without_mail() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e["kind"] == "materials_rejected" && e["actor"].as_str().unwrap().starts_with("cli:")));
+        .any(|e| e["kind"] == "materials_rejected"
+            && e["actor"].as_str().unwrap().starts_with("cli:")));
 }
 
 #[test]
@@ -298,7 +418,11 @@ fn reminders_follow_working_days_and_are_never_sent_twice() {
     assert_eq!(reminders(&desk), 1, "due once, sent once");
     let first = mails(&desk, "Memento", BENEFICIARY).remove(0);
     assert!(first.subject.contains(&reference));
-    assert!(first.text.contains("certificat"), "names what is missing: {}", first.text);
+    assert!(
+        first.text.contains("certificat"),
+        "names what is missing: {}",
+        first.text
+    );
     assert!(first.text.contains("Tipuri de documente"), "{}", first.text);
     once_at(&desk, "2026-12-15T10:00:00Z");
     assert_eq!(reminders(&desk), 2);
@@ -309,7 +433,11 @@ fn reminders_follow_working_days_and_are_never_sent_twice() {
     let escalations: Vec<Sent> = desk
         .sent()
         .into_iter()
-        .filter(|m| m.to == [OPERATOR] && m.subject.contains(&reference) && m.subject.contains("Niciun răspuns"))
+        .filter(|m| {
+            m.to == [OPERATOR]
+                && m.subject.contains(&reference)
+                && m.subject.contains("Niciun răspuns")
+        })
         .collect();
     assert_eq!(escalations.len(), 1, "one escalation");
     // A digest went out on each working day a pass ran after 08:00, never twice a day.
@@ -328,7 +456,11 @@ fn agency_steps_are_reminded_near_and_past_the_seven_working_days() {
     let sla = |desk: &Desk| {
         desk.sent()
             .into_iter()
-            .filter(|m| m.to == [OPERATOR] && m.subject.contains(&reference) && m.subject.to_lowercase().contains("termen"))
+            .filter(|m| {
+                m.to == [OPERATOR]
+                    && m.subject.contains(&reference)
+                    && m.subject.to_lowercase().contains("termen")
+            })
             .count()
     };
     // Complete on Tue 1 Dec; 7 working days end on Thu 10 Dec.
@@ -341,7 +473,11 @@ fn agency_steps_are_reminded_near_and_past_the_seven_working_days() {
     once_at(&desk, "2026-12-11T10:00:00Z");
     once_at(&desk, "2026-12-14T10:00:00Z");
     assert_eq!(sla(&desk), 2, "past the limit, once");
-    let overdue = desk.sent().into_iter().rfind(|m| m.to == [OPERATOR] && m.subject.contains("DEPĂȘIT")).unwrap();
+    let overdue = desk
+        .sent()
+        .into_iter()
+        .rfind(|m| m.to == [OPERATOR] && m.subject.contains("DEPĂȘIT"))
+        .unwrap();
     assert!(overdue.text.contains("2026-12-10"), "{}", overdue.text);
 }
 
@@ -387,7 +523,11 @@ fn bounces_are_linked_to_our_mail_and_never_answered() {
     assert_eq!(new[0].to, [OPERATOR]);
     assert!(new[0].text.contains("5.2.2"), "{}", new[0].text);
     let case = desk.case(&reference);
-    assert!(case["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "bounce"));
+    assert!(case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "bounce"));
 }
 
 #[test]
@@ -403,7 +543,13 @@ fn lists_bulk_mail_and_our_own_loop_are_never_answered_and_replies_are_rate_limi
         n += 1;
         desk.deliver(
             &format!("{n}.eml"),
-            &message("news@lists.md", "MDocs", &format!("l-{n}@lists.md"), headers, "MDocs"),
+            &message(
+                "news@lists.md",
+                "MDocs",
+                &format!("l-{n}@lists.md"),
+                headers,
+                "MDocs",
+            ),
         );
     }
     once_at(&desk, START);
@@ -412,9 +558,21 @@ fn lists_bulk_mail_and_our_own_loop_are_never_answered_and_replies_are_rate_limi
     for i in 0..5 {
         desk.deliver(
             &format!("r{i}.eml"),
-            &message("ana@mec.gov.md", "MPay", &format!("r-{i}@mec.gov.md"), "", "Vrem MPay"),
+            &message(
+                "ana@mec.gov.md",
+                "MPay",
+                &format!("r-{i}@mec.gov.md"),
+                "",
+                "Vrem MPay",
+            ),
         );
     }
     once_at(&desk, START);
-    assert_eq!(desk.sent().iter().filter(|m| m.to == ["ana@mec.gov.md"]).count(), 2);
+    assert_eq!(
+        desk.sent()
+            .iter()
+            .filter(|m| m.to == ["ana@mec.gov.md"])
+            .count(),
+        2
+    );
 }

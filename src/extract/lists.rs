@@ -213,12 +213,18 @@ mod tests {
             document_types_in("Tipurile de documente: contract, act adițional"),
             ["contract", "act adițional"]
         );
-        assert_eq!(mpower_mode_in("Dorim integrare API cu sistemul nostru"), Some("api"));
+        assert_eq!(
+            mpower_mode_in("Dorim integrare API cu sistemul nostru"),
+            Some("api")
+        );
         assert_eq!(
             mpower_mode_in("Împuternicirile vor fi configurate de către Agenție."),
             Some("agency")
         );
-        assert_eq!(mpower_mode_in("Полномочия будут настроены Агентством"), Some("agency"));
+        assert_eq!(
+            mpower_mode_in("Полномочия будут настроены Агентством"),
+            Some("agency")
+        );
         assert_eq!(mpower_mode_in("Salut"), None);
     }
 

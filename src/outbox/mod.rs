@@ -211,13 +211,12 @@ pub async fn by_message_id(
     conn: &mut SqliteConnection,
     message_id: &str,
 ) -> Result<Option<(i64, Option<i64>, String, String)>> {
-    let row = sqlx::query(
-        "SELECT id, case_id, subject, recipients FROM outbox WHERE message_id = ?",
-    )
-    .bind(message_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("looking up one of our mails")?;
+    let row =
+        sqlx::query("SELECT id, case_id, subject, recipients FROM outbox WHERE message_id = ?")
+            .bind(message_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .context("looking up one of our mails")?;
     Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
 }
 

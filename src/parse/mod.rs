@@ -280,7 +280,10 @@ fn automated(message: &Message) -> Option<String> {
         return Some(format!("mailing list ({})", list.name.as_str()));
     }
     // An empty return path (`<>`) is how bounces and other notifications are sent.
-    if header("Return-Path").is_some_and(|v| v.trim_matches(|c: char| c.is_whitespace() || c == '<' || c == '>').is_empty()) {
+    if header("Return-Path").is_some_and(|v| {
+        v.trim_matches(|c: char| c.is_whitespace() || c == '<' || c == '>')
+            .is_empty()
+    }) {
         return Some("empty return path".into());
     }
     if message.content_type().is_some_and(|ct| {

@@ -23,7 +23,9 @@ pub struct DeliveryReport {
 pub fn delivery_report(message: &Message) -> Option<DeliveryReport> {
     let is_report = message.content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     });
     if !is_report {
         return None;
@@ -33,7 +35,8 @@ pub fn delivery_report(message: &Message) -> Option<DeliveryReport> {
         let Some(ct) = part.content_type() else {
             continue;
         };
-        let kind = format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default()).to_ascii_lowercase();
+        let kind =
+            format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default()).to_ascii_lowercase();
         match (&part.body, kind.as_str()) {
             (PartType::Message(inner), _) => {
                 if report.original_message_id.is_none() {
@@ -57,7 +60,10 @@ pub fn delivery_report(message: &Message) -> Option<DeliveryReport> {
 }
 
 fn clean(id: &str) -> String {
-    id.trim().trim_start_matches('<').trim_end_matches('>').to_string()
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string()
 }
 
 /// Reads the per-recipient fields of a delivery-status body (the first recipient counts).

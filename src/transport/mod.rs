@@ -172,8 +172,7 @@ pub async fn deliver_due(
             }
             SendOutcome::Retry(error) if mail.attempts < i64::from(policy.max_attempts) => {
                 let delay = policy.delay(mail.attempts);
-                let at =
-                    crate::db::stamp(crate::clock::now() + delay);
+                let at = crate::db::stamp(crate::clock::now() + delay);
                 tracing::warn!(outbox_id = mail.id, attempts = mail.attempts, %error, retry_at = %at, "send failed for now; will retry");
                 outbox::mark_retry(pool, mail.id, &error, &at).await?;
             }

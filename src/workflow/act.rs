@@ -211,7 +211,11 @@ async fn done(
         return Ok(Err(Unfit(format!(
             "{} has no step '{step}' (its steps: {})",
             case.service,
-            steps.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            steps
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))));
     }
     if step::next(case.step, Event::Done(step), steps).is_err() {
@@ -287,11 +291,7 @@ pub(crate) async fn active_contract(
 }
 
 /// Checks and normalises the value of a `SET` for its kind.
-fn normalise(
-    kind: ItemKind,
-    value: &str,
-    service: Service,
-) -> std::result::Result<String, Unfit> {
+fn normalise(kind: ItemKind, value: &str, service: Service) -> std::result::Result<String, Unfit> {
     let value = value.trim();
     let bad = |why: &str| Err(Unfit(format!("'{value}' is not {why}")));
     if value.is_empty() || value.chars().count() > 200 {

@@ -90,7 +90,8 @@ pub struct NewCase {
     pub renews_serial: Option<String>,
 }
 
-const CASE_COLUMNS: &str = "id, reference, service, institution, contact, system_name, language, step,
+const CASE_COLUMNS: &str =
+    "id, reference, service, institution, contact, system_name, language, step,
      opened_at, updated_at, version, coalesce(step_since, opened_at), materials_complete_at,
      renews_serial";
 
@@ -371,11 +372,13 @@ pub async fn confirmed_certificates(
 
 /// When the last mail filed on the case arrived.
 pub async fn last_mail_at(conn: &mut SqliteConnection, case_id: i64) -> Result<Option<String>> {
-    sqlx::query_scalar("SELECT max(received_at) FROM messages WHERE case_id = ? AND outcome LIKE 'filed on %'")
-        .bind(case_id)
-        .fetch_one(&mut *conn)
-        .await
-        .context("reading a case's last mail")
+    sqlx::query_scalar(
+        "SELECT max(received_at) FROM messages WHERE case_id = ? AND outcome LIKE 'filed on %'",
+    )
+    .bind(case_id)
+    .fetch_one(&mut *conn)
+    .await
+    .context("reading a case's last mail")
 }
 
 /// Records the system name on the case when it had none.

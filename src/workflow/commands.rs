@@ -65,7 +65,9 @@ fn parse_line(line: &str) -> Result<Option<Command>, String> {
             let reason = line.split_once(char::is_whitespace).map(|(_, r)| r.trim());
             match reason {
                 Some(r) if !r.is_empty() => Ok(Some(Command::Reject(r.to_string()))),
-                _ => Err(format!("'{line}': REJECT needs a reason for the beneficiary")),
+                _ => Err(format!(
+                    "'{line}': REJECT needs a reason for the beneficiary"
+                )),
             }
         }
         "SET" => {

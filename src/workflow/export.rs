@@ -23,7 +23,11 @@ pub struct Exported {
 }
 
 /// Writes the evidence bundle of `case` to `path` (a new zip file).
-pub async fn write(conn: &mut SqliteConnection, case: &cases::Case, path: &Path) -> Result<Exported> {
+pub async fn write(
+    conn: &mut SqliteConnection,
+    case: &cases::Case,
+    path: &Path,
+) -> Result<Exported> {
     let items = cases::items(conn, case.id).await?;
     let events = audit::timeline(conn, case.id).await?;
     let tokens = sqlx::query(
@@ -63,8 +67,10 @@ pub async fn write(conn: &mut SqliteConnection, case: &cases::Case, path: &Path)
     let mut zip = zip::ZipWriter::new(file);
     let options = SimpleFileOptions::default();
     let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-        zip.start_file(name, options).with_context(|| format!("writing {name}"))?;
-        zip.write_all(bytes).with_context(|| format!("writing {name}"))?;
+        zip.start_file(name, options)
+            .with_context(|| format!("writing {name}"))?;
+        zip.write_all(bytes)
+            .with_context(|| format!("writing {name}"))?;
         Ok(())
     };
     let case_json = json!({
@@ -76,8 +82,14 @@ pub async fn write(conn: &mut SqliteConnection, case: &cases::Case, path: &Path)
         "renews_serial": case.renews_serial, "exported_at": crate::db::now(),
         "items": items,
     });
-    put("case.json", serde_json::to_string_pretty(&case_json)?.as_bytes())?;
-    put("timeline.json", serde_json::to_string_pretty(&events)?.as_bytes())?;
+    put(
+        "case.json",
+        serde_json::to_string_pretty(&case_json)?.as_bytes(),
+    )?;
+    put(
+        "timeline.json",
+        serde_json::to_string_pretty(&events)?.as_bytes(),
+    )?;
     let tokens: Vec<_> = tokens
         .iter()
         .map(|r| json!({
@@ -87,7 +99,10 @@ pub async fn write(conn: &mut SqliteConnection, case: &cases::Case, path: &Path)
             "used_at": r.get::<Option<String>, _>(5), "used_by_message": r.get::<Option<i64>, _>(6),
         }))
         .collect();
-    put("tokens.json", serde_json::to_string_pretty(&tokens)?.as_bytes())?;
+    put(
+        "tokens.json",
+        serde_json::to_string_pretty(&tokens)?.as_bytes(),
+    )?;
     let mut index = Vec::new();
     for m in &messages {
         let id: i64 = m.get(0);
@@ -98,7 +113,10 @@ pub async fn write(conn: &mut SqliteConnection, case: &cases::Case, path: &Path)
             "outcome": m.get::<Option<String>, _>(4),
         }));
     }
-    put("received/index.json", serde_json::to_string_pretty(&index)?.as_bytes())?;
+    put(
+        "received/index.json",
+        serde_json::to_string_pretty(&index)?.as_bytes(),
+    )?;
     let mut index = Vec::new();
     for m in &outgoing {
         let id: i64 = m.get(0);
@@ -112,7 +130,10 @@ pub async fn write(conn: &mut SqliteConnection, case: &cases::Case, path: &Path)
             "bounce_detail": m.get::<Option<String>, _>(9), "message_id": m.get::<String, _>(10),
         }));
     }
-    put("sent/index.json", serde_json::to_string_pretty(&index)?.as_bytes())?;
+    put(
+        "sent/index.json",
+        serde_json::to_string_pretty(&index)?.as_bytes(),
+    )?;
     zip.finish().context("finishing the bundle")?;
     Ok(Exported {
         messages: messages.len(),

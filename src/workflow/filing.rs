@@ -175,12 +175,18 @@ async fn look_up_serial(
     let Some((holder, cert)) = known.first() else {
         return Ok(json!({ "status": "questioned", "reason": "unknown" }));
     };
-    let found = json!({ "case": holder.reference.to_string(), "not_after": cert.detail["not_after"] });
+    let found =
+        json!({ "case": holder.reference.to_string(), "not_after": cert.detail["not_after"] });
     let expired = cert.detail["not_after"]
         .as_str()
         .and_then(crate::db::parse_stamp)
         .is_none_or(|at| at <= crate::clock::now());
-    let norm = |s: &str| crate::extract::fold(s).split_whitespace().collect::<Vec<_>>().join(" ");
+    let norm = |s: &str| {
+        crate::extract::fold(s)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let other_system = matches!(
         (&holder.system_name, &case.system_name),
         (Some(a), Some(b)) if norm(a) != norm(b)

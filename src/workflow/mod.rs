@@ -324,7 +324,10 @@ async fn reply_and_finish(
     filing: Filing,
     matched_by: &str,
 ) -> Result<Handled> {
-    let sender = parsed.from.clone().context("parsed message without sender")?;
+    let sender = parsed
+        .from
+        .clone()
+        .context("parsed message without sender")?;
     let replied = may_reply(conn, wf, &sender).await?;
     if replied {
         let ack = replies::acknowledgement(wf, message, parsed, ex, &filing);
@@ -332,7 +335,9 @@ async fn reply_and_finish(
     }
     // The token is issued last: it names the case's data as this transaction leaves it.
     let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
-    let update = replies::operator_update(wf, message, parsed, ex, &filing, matched_by, &token, replied);
+    let update = replies::operator_update(
+        wf, message, parsed, ex, &filing, matched_by, &token, replied,
+    );
     wf.composer.enqueue(conn, update).await?;
     let mut outcome = format!(
         "filed on {}: {} new item(s), {} still missing, step {}",
@@ -358,7 +363,11 @@ async fn reply_and_finish(
 }
 
 /// Whether one more automatic reply may go to `address` today (the loop breaker).
-async fn may_reply(conn: &mut SqliteConnection, wf: &Workflow, address: &EmailAddress) -> Result<bool> {
+async fn may_reply(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    address: &EmailAddress,
+) -> Result<bool> {
     let since = crate::db::stamp(crate::clock::now() - chrono::Duration::hours(24));
     let sent = outbox::replies_to_since(conn, address, &since).await?;
     let limit = wf.settings.workflow.max_replies_per_day;
@@ -441,7 +450,9 @@ pub async fn command(
     let actor = audit::Actor::cli();
     match operator::apply_all(&mut tx, wf, &case, commands, &actor, None).await? {
         Ok(now) => {
-            tx.commit().await.context("committing an operator command")?;
+            tx.commit()
+                .await
+                .context("committing an operator command")?;
             let done: Vec<String> = commands.iter().map(commands::Command::describe).collect();
             tracing::info!(case = %reference, operator = %actor.as_string(), commands = %done.join("; "), "operator command applied");
             Ok(now)

@@ -19,7 +19,11 @@ use crate::parse::ParsedMessage;
 
 /// Whether this message should be read as an operator's answer: it claims to come from an
 /// operator, or it carries one of our tokens and a command.
-pub(super) fn is_command_attempt(wf: &Workflow, parsed: &ParsedMessage, sender: &EmailAddress) -> bool {
+pub(super) fn is_command_attempt(
+    wf: &Workflow,
+    parsed: &ParsedMessage,
+    sender: &EmailAddress,
+) -> bool {
     if wf.settings.agency.operators.contains(sender) {
         return true;
     }
@@ -43,18 +47,61 @@ pub(super) async fn handle(
     let commands = commands::parse(&top_of(parsed));
     let Some(found) = found else {
         if matches!(&commands, Ok(c) if c.is_empty()) {
-            tracing::info!(ledger_id = message.id, "operator mail without a command; recorded");
-            return finish(conn, message.id, MessageState::Processed, "sent by an operator; no command", None, None).await;
+            tracing::info!(
+                ledger_id = message.id,
+                "operator mail without a command; recorded"
+            );
+            return finish(
+                conn,
+                message.id,
+                MessageState::Processed,
+                "sent by an operator; no command",
+                None,
+                None,
+            )
+            .await;
         }
-        return refuse(conn, wf, message, parsed, sender, None, Refusal::Missing, "").await;
+        return refuse(
+            conn,
+            wf,
+            message,
+            parsed,
+            sender,
+            None,
+            Refusal::Missing,
+            "",
+        )
+        .await;
     };
     if let Some(authserv_id) = &wf.settings.agency.authserv_id {
         if !tokens::vouched_for(parsed.authentication_results.as_deref(), authserv_id) {
-            let seen = parsed.authentication_results.clone().unwrap_or_else(|| "(none)".into());
-            return refuse(conn, wf, message, parsed, sender, None, Refusal::Unauthenticated, &seen).await;
+            let seen = parsed
+                .authentication_results
+                .clone()
+                .unwrap_or_else(|| "(none)".into());
+            // Noted on the case the token names, if the token itself is genuine.
+            let case =
+                match tokens::verify(conn, &wf.token_key, &found, sender, crate::clock::now())
+                    .await?
+                {
+                    Ok(row) => Some(cases::by_id(conn, row.case_id).await?),
+                    Err(_) => None,
+                };
+            return refuse(
+                conn,
+                wf,
+                message,
+                parsed,
+                sender,
+                case.as_ref(),
+                Refusal::Unauthenticated,
+                &seen,
+            )
+            .await;
         }
     }
-    let row = match tokens::verify(conn, &wf.token_key, &found, sender, crate::clock::now()).await? {
+    let row = match tokens::verify(conn, &wf.token_key, &found, sender, crate::clock::now()).await?
+    {
         Ok(row) => row,
         Err(refusal) => {
             // An altered or unknown token names no case we can trust.
@@ -62,42 +109,139 @@ pub(super) async fn handle(
                 Refusal::Unknown | Refusal::Altered => None,
                 _ => cases_by_token(conn, found.0).await?,
             };
-            return refuse(conn, wf, message, parsed, sender, case.as_ref(), refusal, "").await;
+            return refuse(
+                conn,
+                wf,
+                message,
+                parsed,
+                sender,
+                case.as_ref(),
+                refusal,
+                "",
+            )
+            .await;
         }
     };
     let case = cases::by_id(conn, row.case_id).await?;
     if case.version != row.version {
-        let detail = format!("issued for version {}, the case is at version {}", row.version, case.version);
-        return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::Stale, &detail).await;
+        let detail = format!(
+            "issued for version {}, the case is at version {}",
+            row.version, case.version
+        );
+        return refuse(
+            conn,
+            wf,
+            message,
+            parsed,
+            sender,
+            Some(&case),
+            Refusal::Stale,
+            &detail,
+        )
+        .await;
     }
     let commands = match commands {
         Ok(c) if c.is_empty() => {
-            return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::NoCommand, "").await
+            return refuse(
+                conn,
+                wf,
+                message,
+                parsed,
+                sender,
+                Some(&case),
+                Refusal::NoCommand,
+                "",
+            )
+            .await
         }
         Ok(c) => c,
-        Err(e) => return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::BadCommand, &e).await,
+        Err(e) => {
+            return refuse(
+                conn,
+                wf,
+                message,
+                parsed,
+                sender,
+                Some(&case),
+                Refusal::BadCommand,
+                &e,
+            )
+            .await
+        }
     };
     let actor = Actor::Mail(sender.as_str().to_string());
     // All the commands of one reply apply together or not at all.
     let mut savepoint = conn.begin().await.context("starting a savepoint")?;
-    match apply_all(&mut savepoint, wf, &case, &commands, &actor, Some(message.id)).await? {
+    match apply_all(
+        &mut savepoint,
+        wf,
+        &case,
+        &commands,
+        &actor,
+        Some(message.id),
+    )
+    .await?
+    {
         Ok(now) => {
             if !tokens::spend(&mut savepoint, row.id, Some(message.id)).await? {
                 drop(savepoint);
-                return refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::Used, "").await;
+                return refuse(
+                    conn,
+                    wf,
+                    message,
+                    parsed,
+                    sender,
+                    Some(&case),
+                    Refusal::Used,
+                    "",
+                )
+                .await;
             }
             savepoint.commit().await.context("committing a savepoint")?;
             let done: Vec<String> = commands.iter().map(Command::describe).collect();
-            acknowledge(conn, wf, &format!("mail:{}", message.id), sender, &now, &done).await?;
-            let outcome = format!("operator command on {}: {}", case.reference, done.join("; "));
+            acknowledge(
+                conn,
+                wf,
+                &format!("mail:{}", message.id),
+                sender,
+                &now,
+                &done,
+            )
+            .await?;
+            let outcome = format!(
+                "operator command on {}: {}",
+                case.reference,
+                done.join("; ")
+            );
             tracing::info!(ledger_id = message.id, case = %case.reference, operator = %sender, commands = %done.join("; "), "operator command applied");
-            let mut handled = finish(conn, message.id, MessageState::Processed, &outcome, Some(case.id), None).await?;
+            let mut handled = finish(
+                conn,
+                message.id,
+                MessageState::Processed,
+                &outcome,
+                Some(case.id),
+                None,
+            )
+            .await?;
             handled.case = Some(case.reference.clone());
             Ok(handled)
         }
         Err(unfit) => {
-            savepoint.rollback().await.context("rolling back a savepoint")?;
-            refuse(conn, wf, message, parsed, sender, Some(&case), Refusal::BadCommand, &unfit.0).await
+            savepoint
+                .rollback()
+                .await
+                .context("rolling back a savepoint")?;
+            refuse(
+                conn,
+                wf,
+                message,
+                parsed,
+                sender,
+                Some(&case),
+                Refusal::BadCommand,
+                &unfit.0,
+            )
+            .await
         }
     }
 }
@@ -200,5 +344,13 @@ async fn refuse(
     );
     wf.composer.enqueue(conn, draft).await?;
     let outcome = format!("operator command refused: {}", refusal.as_str());
-    finish(conn, message.id, MessageState::Processed, &outcome, case.map(|c| c.id), None).await
+    finish(
+        conn,
+        message.id,
+        MessageState::Processed,
+        &outcome,
+        case.map(|c| c.id),
+        None,
+    )
+    .await
 }

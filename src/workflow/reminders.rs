@@ -83,7 +83,15 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
                 let key = format!("remind:{reference}:{}:{due}", clock.anchor);
                 let draft = notices::reminder(wf, key, case, due, clock.days, &missing);
                 if queue_once(conn, wf, draft).await? {
-                    audit::note(conn, case.id, &Actor::Daemon, None, "reminder", json!({ "number": due, "working_days": clock.days })).await?;
+                    audit::note(
+                        conn,
+                        case.id,
+                        &Actor::Daemon,
+                        None,
+                        "reminder",
+                        json!({ "number": due, "working_days": clock.days }),
+                    )
+                    .await?;
                     return Ok(1);
                 }
             } else {
@@ -91,10 +99,19 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
                 if outbox::has_key(conn, &key).await? {
                     return Ok(0);
                 }
-                let token = notices::token_for(conn, wf, case, &wf.settings.agency.operators).await?;
+                let token =
+                    notices::token_for(conn, wf, case, &wf.settings.agency.operators).await?;
                 let draft = notices::escalation(wf, key, case, clock.days, &missing, &token);
                 if queue_once(conn, wf, draft).await? {
-                    audit::note(conn, case.id, &Actor::Daemon, None, "escalated", json!({ "working_days": clock.days })).await?;
+                    audit::note(
+                        conn,
+                        case.id,
+                        &Actor::Daemon,
+                        None,
+                        "escalated",
+                        json!({ "working_days": clock.days }),
+                    )
+                    .await?;
                     return Ok(1);
                 }
             }
@@ -118,7 +135,15 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
             let token = notices::token_for(conn, wf, case, &wf.settings.agency.operators).await?;
             let draft = notices::sla(wf, key, case, state, due, clock.days, &token);
             if queue_once(conn, wf, draft).await? {
-                audit::note(conn, case.id, &Actor::Daemon, None, "deadline_reminder", json!({ "state": state, "due": due.to_string() })).await?;
+                audit::note(
+                    conn,
+                    case.id,
+                    &Actor::Daemon,
+                    None,
+                    "deadline_reminder",
+                    json!({ "state": state, "due": due.to_string() }),
+                )
+                .await?;
                 return Ok(1);
             }
             Ok(0)
@@ -131,7 +156,9 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
 async fn digest(conn: &mut SqliteConnection, wf: &Workflow, open: &[Case]) -> Result<usize> {
     let now = crate::clock::now();
     let today = wf.calendar.local_date(now);
-    if !wf.calendar.is_working_day(today) || wf.calendar.local_hour(now) < wf.settings.time.digest_hour {
+    if !wf.calendar.is_working_day(today)
+        || wf.calendar.local_hour(now) < wf.settings.time.digest_hour
+    {
         return Ok(0);
     }
     if outbox::has_key(conn, &format!("digest:{today}")).await? {
@@ -151,8 +178,12 @@ async fn digest(conn: &mut SqliteConnection, wf: &Workflow, open: &[Case]) -> Re
             "institution": case.institution, "step": case.step.as_str(), "days": clock.days,
         });
         match case.step.waiting_on() {
-            WaitingOn::Agency if clock.days > wf.settings.time.sla_working_days => overdue.push(row),
-            WaitingOn::Beneficiary if clock.days >= wf.settings.time.reminder_after_days => waiting.push(row),
+            WaitingOn::Agency if clock.days > wf.settings.time.sla_working_days => {
+                overdue.push(row)
+            }
+            WaitingOn::Beneficiary if clock.days >= wf.settings.time.reminder_after_days => {
+                waiting.push(row)
+            }
             _ => {}
         }
     }
@@ -163,7 +194,9 @@ async fn digest(conn: &mut SqliteConnection, wf: &Workflow, open: &[Case]) -> Re
         "waiting": waiting,
         "limit": wf.settings.time.sla_working_days,
     });
-    Ok(usize::from(queue_once(conn, wf, notices::digest(wf, today, context)).await?))
+    Ok(usize::from(
+        queue_once(conn, wf, notices::digest(wf, today, context)).await?,
+    ))
 }
 
 /// Tells holders of confirmed certificates that expire soon, each configured number of days

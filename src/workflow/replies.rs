@@ -553,8 +553,16 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         ("operator_bounce", json!({ "case": null, "subject": "x", "recipients": [], "recipient": null, "action": null, "status": null, "diagnostic": null })),
     ]);
     for reason in [
-        "missing_token", "unknown_token", "altered_token", "used_token", "expired_token",
-        "wrong_sender", "stale_token", "unauthenticated", "no_command", "bad_command",
+        "missing_token",
+        "unknown_token",
+        "altered_token",
+        "used_token",
+        "expired_token",
+        "wrong_sender",
+        "stale_token",
+        "unauthenticated",
+        "no_command",
+        "bad_command",
     ] {
         out.push(("operator_refused", json!({ "case": case, "sender": "x@evil.md", "subject": "Re: x", "reason": reason, "detail": "d", "ledger_id": 9 })));
     }

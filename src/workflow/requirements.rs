@@ -212,7 +212,9 @@ impl ServiceRules {
     fn check_steps(steps: &[Step]) -> Result<()> {
         let starts = [Step::AwaitingMaterials, Step::MaterialsReview];
         if !steps.starts_with(&starts) || steps.last() != Some(&Step::Completed) {
-            bail!("steps must begin with awaiting_materials, materials_review and end with completed");
+            bail!(
+                "steps must begin with awaiting_materials, materials_review and end with completed"
+            );
         }
         for (i, s) in steps.iter().enumerate() {
             if steps[..i].contains(s) || *s == Step::Closed || *s == Step::RequestReceived {
@@ -393,15 +395,20 @@ mod tests {
         let t = table();
         let mpass = t.of(Service::MPass).steps_for(None);
         assert!(mpass.contains(&Step::Validation));
-        assert!(!t.of(Service::MDocs).steps_for(None).contains(&Step::Validation));
+        assert!(!t
+            .of(Service::MDocs)
+            .steps_for(None)
+            .contains(&Step::Validation));
         let mpower = t.of(Service::MPower);
         assert!(mpower.steps_for(Some("api")).contains(&Step::Testing));
         assert!(!mpower.steps_for(Some("agency")).contains(&Step::Testing));
-        assert!(Requirements::parse(
-            &include_str!("../../config/services.toml")
-                .replace("[mdelivery]", "[mdelivery]\nsteps = [\"staging\", \"completed\"]")
-        )
-        .is_err());
+        assert!(
+            Requirements::parse(&include_str!("../../config/services.toml").replace(
+                "[mdelivery]",
+                "[mdelivery]\nsteps = [\"staging\", \"completed\"]"
+            ))
+            .is_err()
+        );
     }
 
     #[test]

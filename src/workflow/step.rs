@@ -149,8 +149,7 @@ pub fn next(step: Step, event: Event, steps: &[Step]) -> Result<Step, Transition
             Ok(Step::AwaitingMaterials)
         }
         (_, Event::Done(done))
-            if done == step
-                && !matches!(step, Step::AwaitingMaterials | Step::MaterialsReview) =>
+            if done == step && !matches!(step, Step::AwaitingMaterials | Step::MaterialsReview) =>
         {
             following().map_or(refuse, Ok)
         }
@@ -215,7 +214,12 @@ mod tests {
         );
         // Only the step the case is at can be done, and materials only by confirmation.
         assert!(next(Step::Contract, Event::Done(Step::Staging), &STEPS).is_err());
-        assert!(next(Step::MaterialsReview, Event::Done(Step::MaterialsReview), &STEPS).is_err());
+        assert!(next(
+            Step::MaterialsReview,
+            Event::Done(Step::MaterialsReview),
+            &STEPS
+        )
+        .is_err());
         assert!(next(Step::AwaitingMaterials, Event::MaterialsConfirmed, &STEPS).is_err());
         assert_eq!(
             next(Step::MaterialsReview, Event::MaterialsRejected, &STEPS),
@@ -225,27 +229,47 @@ mod tests {
 
     #[test]
     fn complete_materials_hand_the_case_to_the_agency() {
-        let s = next(Step::INITIAL, Event::MaterialsFiled { complete: true }, &STEPS).unwrap();
+        let s = next(
+            Step::INITIAL,
+            Event::MaterialsFiled { complete: true },
+            &STEPS,
+        )
+        .unwrap();
         assert_eq!(s, Step::MaterialsReview);
         assert_eq!(s.waiting_on(), WaitingOn::Agency);
     }
 
     #[test]
     fn incomplete_materials_keep_waiting_on_the_beneficiary() {
-        let s = next(Step::INITIAL, Event::MaterialsFiled { complete: false }, &STEPS).unwrap();
+        let s = next(
+            Step::INITIAL,
+            Event::MaterialsFiled { complete: false },
+            &STEPS,
+        )
+        .unwrap();
         assert_eq!(s, Step::AwaitingMaterials);
         assert_eq!(s.waiting_on(), WaitingOn::Beneficiary);
     }
 
     #[test]
     fn a_completed_case_takes_no_more_materials() {
-        assert!(next(Step::Completed, Event::MaterialsFiled { complete: true }, &STEPS).is_err());
+        assert!(next(
+            Step::Completed,
+            Event::MaterialsFiled { complete: true },
+            &STEPS
+        )
+        .is_err());
     }
 
     #[test]
     fn later_steps_file_materials_without_moving() {
         assert_eq!(
-            next(Step::Staging, Event::MaterialsFiled { complete: false }, &STEPS).unwrap(),
+            next(
+                Step::Staging,
+                Event::MaterialsFiled { complete: false },
+                &STEPS
+            )
+            .unwrap(),
             Step::Staging
         );
     }

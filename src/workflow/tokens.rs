@@ -161,7 +161,10 @@ pub async fn issue(
         used_at: None,
     };
     let mac = key.mac(&row).finalize().into_bytes();
-    Ok(format!("egov-token:{id}:{}", hex::encode(&mac[..MAC_BYTES])))
+    Ok(format!(
+        "egov-token:{id}:{}",
+        hex::encode(&mac[..MAC_BYTES])
+    ))
 }
 
 /// The first token written anywhere in `text` (quoted parts included: replies quote it).
@@ -278,8 +281,14 @@ mod tests {
     #[test]
     fn only_our_servers_pass_counts() {
         let id = "mx.egov.md";
-        assert!(vouched_for(Some("mx.egov.md; dkim=pass header.d=egov.md"), id));
-        assert!(vouched_for(Some("mx.egov.md 1; spf=pass; dmarc=pass (p=reject) header.from=egov.md"), id));
+        assert!(vouched_for(
+            Some("mx.egov.md; dkim=pass header.d=egov.md"),
+            id
+        ));
+        assert!(vouched_for(
+            Some("mx.egov.md 1; spf=pass; dmarc=pass (p=reject) header.from=egov.md"),
+            id
+        ));
         assert!(vouched_for(Some("MX.EGOV.MD; dkim = pass"), id));
         assert!(!vouched_for(Some("mx.egov.md; dkim=fail; dmarc=fail"), id));
         assert!(!vouched_for(Some("mx.egov.md; spf=pass"), id));

@@ -227,11 +227,7 @@ pub fn first_encoded_line(raw: &[u8], file_name: &str) -> String {
 /// The operator token in a mail's text.
 pub fn token_in(text: &str) -> String {
     let at = text.find("egov-token:").expect("a token in the mail");
-    text[at..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
+    text[at..].split_whitespace().next().unwrap().to_string()
 }
 
 /// Polls `check` until it holds or `limit` passes.

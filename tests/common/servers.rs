@@ -113,6 +113,25 @@ impl MailServers {
         smtp.send_raw(&envelope, raw).unwrap();
     }
 
+    /// Sends a message through Postfix's listener on `port` as `user` logged in with SASL
+    /// (password "test"), the way an operator's mail client submits mail.
+    pub fn send_authenticated(&self, port: u16, user: &str, to: &[&str], raw: &[u8]) {
+        use lettre::address::Envelope;
+        use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+        use lettre::Transport;
+        let smtp = lettre::SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(port)
+            .credentials(Credentials::new(user.into(), "test".into()))
+            .authentication(vec![Mechanism::Plain])
+            .build();
+        let envelope = Envelope::new(
+            Some(user.parse().unwrap()),
+            to.iter().map(|t| t.parse().unwrap()).collect(),
+        )
+        .unwrap();
+        smtp.send_raw(&envelope, raw).unwrap();
+    }
+
     /// Sends a plain-text beneficiary mail to the agency's mailbox through Postfix.
     pub fn mail_agency(&self, from: &str, subject: &str, message_id: &str, body: &str) {
         let raw = super::message(from, subject, message_id, "", body);
