@@ -34,10 +34,21 @@ pub async fn open(url: &str) -> Result<SqlitePool> {
     // sqlx takes no lock while migrating SQLite: two processes opening a new database at
     // once (the daemon and a `case` command) would both create the tables. A file lock
     // beside the database makes the second wait for the first.
-    let lock = migration_lock(&file)?;
-    let migrated = sqlx::migrate!("./migrations").run(&pool).await;
-    drop(lock);
-    migrated.context("migrating the database")?;
+    let migrator = sqlx::migrate!("./migrations");
+    let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    // A database already up to date is not touched: migrating writes (sqlx makes its own
+    // table), and a reader such as `case list` must never contend with the daemon's writes.
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(None);
+    if applied.unwrap_or(0) < latest {
+        let lock = migration_lock(&file)?;
+        let migrated = migrator.run(&pool).await;
+        drop(lock);
+        migrated.context("migrating the database")?;
+    }
     Ok(pool)
 }
 

@@ -576,3 +576,60 @@ fn lists_bulk_mail_and_our_own_loop_are_never_answered_and_replies_are_rate_limi
         2
     );
 }
+
+#[test]
+fn a_serial_number_is_checked_against_confirmed_certificates_and_a_contract_means_annex_only() {
+    let desk = Desk::new();
+    let first = opened_mdocs_case(&desk);
+    desk.run(&["--clock", START, "case", "confirm", &first]);
+    desk.run(&["--clock", START, "case", "done", &first, "contract"]);
+    assert_eq!(step_of(&desk, &first), "staging");
+    // The same institution asks for MSign, giving the serial of the certificate the agency
+    // confirmed for MDocs, and one it never saw.
+    desk.deliver(
+        "2.eml",
+        &message(
+            "Ana Popa <ana.popa@asp.gov.md>",
+            "Conectare MSign",
+            "msign-1@asp.gov.md",
+            "",
+            "Solicităm conectarea la MSign.\r\n\
+             Denumirea sistemului informațional: Registrul Școlar\r\n\
+             Adresa IP publică: 194.0.2.10\r\n\
+             Numărul de serie al certificatului: 4F:3A:00:1B:22:C0:FF:EE:01\r\n\
+             Nr. serie certificat vechi: 0A0B0C0D0E\r\n",
+        ),
+    );
+    once_at(&desk, START);
+    let second = desk.cases()[1]["reference"].as_str().unwrap().to_string();
+    let case = desk.case(&second);
+    let lookup = |serial: &str| {
+        case["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["value"] == serial)
+            .unwrap_or_else(|| panic!("{serial} not filed: {case:#}"))["detail"]["lookup"]
+            .clone()
+    };
+    assert_eq!(lookup("4F3A001B22C0FFEE01")["status"], "accepted");
+    assert_eq!(
+        lookup("4F3A001B22C0FFEE01")["found"]["case"],
+        first.as_str()
+    );
+    assert_eq!(lookup("0A0B0C0D0E")["reason"], "unknown");
+    let ack = last_of(&desk, "acknowledgement");
+    assert!(
+        ack.text.contains("0A0B0C0D0E"),
+        "the questioned serial is named: {}",
+        ack.text
+    );
+    // The unknown serial is rejected by a correction, the rest confirmed: contract step,
+    // and only the annex is asked for, naming the earlier contract.
+    desk.run(&["--clock", START, "case", "confirm", &second]);
+    assert_eq!(step_of(&desk, &second), "contract");
+    once_at(&desk, START);
+    let progress = last_of(&desk, "progress");
+    assert!(progress.text.contains(&first), "{}", progress.text);
+    assert!(progress.text.contains("anex"), "{}", progress.text);
+}

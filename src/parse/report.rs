@@ -38,20 +38,18 @@ pub fn delivery_report(message: &Message) -> Option<DeliveryReport> {
         let kind =
             format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default()).to_ascii_lowercase();
         match (&part.body, kind.as_str()) {
-            (PartType::Message(inner), _) => {
-                if report.original_message_id.is_none() {
-                    report.original_message_id = inner.message_id().map(clean);
-                }
+            (PartType::Message(inner), _) if report.original_message_id.is_none() => {
+                report.original_message_id = inner.message_id().map(clean);
             }
             (_, "message/delivery-status" | "message/global-delivery-status") => {
                 read_status(&String::from_utf8_lossy(part.contents()), &mut report);
             }
-            (_, "text/rfc822-headers" | "message/rfc822-headers") => {
-                if report.original_message_id.is_none() {
-                    report.original_message_id = MessageParser::default()
-                        .parse_headers(part.contents())
-                        .and_then(|h| h.message_id().map(clean));
-                }
+            (_, "text/rfc822-headers" | "message/rfc822-headers")
+                if report.original_message_id.is_none() =>
+            {
+                report.original_message_id = MessageParser::default()
+                    .parse_headers(part.contents())
+                    .and_then(|h| h.message_id().map(clean));
             }
             _ => {}
         }
