@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use super::audit::{self, Actor};
-use super::cases::{self, Case, ItemStatus};
+use super::cases::{self, Case, Item, ItemStatus};
 use super::commands::Command;
 use super::filing::{missing_of, mode_of};
 use super::requirements::ItemKind;
@@ -50,6 +50,15 @@ pub async fn apply(
 
 type Applied = std::result::Result<(), Unfit>;
 
+/// The items read from mail that no operator has confirmed or rejected yet.
+async fn awaiting_confirmation(conn: &mut SqliteConnection, case: &Case) -> Result<Vec<Item>> {
+    Ok(cases::items(conn, case.id)
+        .await?
+        .into_iter()
+        .filter(|i| i.status == ItemStatus::Parsed)
+        .collect())
+}
+
 async fn confirm(
     conn: &mut SqliteConnection,
     wf: &Workflow,
@@ -57,11 +66,7 @@ async fn confirm(
     actor: &Actor,
     cause: Option<i64>,
 ) -> Result<Applied> {
-    let items = cases::items(conn, case.id).await?;
-    let parsed: Vec<_> = items
-        .iter()
-        .filter(|i| i.status == ItemStatus::Parsed)
-        .collect();
+    let parsed = awaiting_confirmation(conn, case).await?;
     if parsed.is_empty() && case.step != Step::MaterialsReview {
         return Ok(Err(Unfit(format!(
             "nothing on {} waits for confirmation",
@@ -95,11 +100,7 @@ async fn reject(
     actor: &Actor,
     cause: Option<i64>,
 ) -> Result<Applied> {
-    let items = cases::items(conn, case.id).await?;
-    let parsed: Vec<_> = items
-        .iter()
-        .filter(|i| i.status == ItemStatus::Parsed)
-        .collect();
+    let parsed = awaiting_confirmation(conn, case).await?;
     if parsed.is_empty() {
         return Ok(Err(Unfit(format!(
             "nothing on {} waits for confirmation; use SET to correct a confirmed item",

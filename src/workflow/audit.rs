@@ -60,22 +60,9 @@ pub async fn record(
     kind: &str,
     detail: Value,
 ) -> Result<()> {
-    let stamp = now();
-    sqlx::query(
-        "INSERT INTO case_events (case_id, at, actor, message_id, kind, detail)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(case_id)
-    .bind(&stamp)
-    .bind(actor.as_string())
-    .bind(message)
-    .bind(kind)
-    .bind(detail.to_string())
-    .execute(&mut *conn)
-    .await
-    .context("recording a case event")?;
+    note(conn, case_id, actor, message, kind, detail).await?;
     sqlx::query("UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?")
-        .bind(&stamp)
+        .bind(now())
         .bind(case_id)
         .execute(&mut *conn)
         .await

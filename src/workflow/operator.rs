@@ -43,6 +43,11 @@ pub(super) async fn handle(
     parsed: &ParsedMessage,
     sender: &EmailAddress,
 ) -> Result<Handled> {
+    let who = Attempt {
+        message,
+        parsed,
+        sender,
+    };
     let found = tokens::find(&format!("{}\n{}", parsed.subject, parsed.text));
     let commands = commands::parse(&top_of(parsed));
     let Some(found) = found else {
@@ -61,17 +66,7 @@ pub(super) async fn handle(
             )
             .await;
         }
-        return refuse(
-            conn,
-            wf,
-            message,
-            parsed,
-            sender,
-            None,
-            Refusal::Missing,
-            "",
-        )
-        .await;
+        return refuse(conn, wf, &who, None, Refusal::Missing, "").await;
     };
     if let Some(authserv_id) = &wf.settings.agency.authserv_id {
         if !tokens::vouched_for(parsed.authentication_results.as_deref(), authserv_id) {
@@ -90,9 +85,7 @@ pub(super) async fn handle(
             return refuse(
                 conn,
                 wf,
-                message,
-                parsed,
-                sender,
+                &who,
                 case.as_ref(),
                 Refusal::Unauthenticated,
                 &seen,
@@ -109,17 +102,7 @@ pub(super) async fn handle(
                 Refusal::Unknown | Refusal::Altered => None,
                 _ => cases_by_token(conn, found.0).await?,
             };
-            return refuse(
-                conn,
-                wf,
-                message,
-                parsed,
-                sender,
-                case.as_ref(),
-                refusal,
-                "",
-            )
-            .await;
+            return refuse(conn, wf, &who, case.as_ref(), refusal, "").await;
         }
     };
     let case = cases::by_id(conn, row.case_id).await?;
@@ -128,46 +111,14 @@ pub(super) async fn handle(
             "issued for version {}, the case is at version {}",
             row.version, case.version
         );
-        return refuse(
-            conn,
-            wf,
-            message,
-            parsed,
-            sender,
-            Some(&case),
-            Refusal::Stale,
-            &detail,
-        )
-        .await;
+        return refuse(conn, wf, &who, Some(&case), Refusal::Stale, &detail).await;
     }
     let commands = match commands {
         Ok(c) if c.is_empty() => {
-            return refuse(
-                conn,
-                wf,
-                message,
-                parsed,
-                sender,
-                Some(&case),
-                Refusal::NoCommand,
-                "",
-            )
-            .await
+            return refuse(conn, wf, &who, Some(&case), Refusal::NoCommand, "").await
         }
         Ok(c) => c,
-        Err(e) => {
-            return refuse(
-                conn,
-                wf,
-                message,
-                parsed,
-                sender,
-                Some(&case),
-                Refusal::BadCommand,
-                &e,
-            )
-            .await
-        }
+        Err(e) => return refuse(conn, wf, &who, Some(&case), Refusal::BadCommand, &e).await,
     };
     let actor = Actor::Mail(sender.as_str().to_string());
     // All the commands of one reply apply together or not at all.
@@ -185,17 +136,7 @@ pub(super) async fn handle(
         Ok(now) => {
             if !tokens::spend(&mut savepoint, row.id, Some(message.id)).await? {
                 drop(savepoint);
-                return refuse(
-                    conn,
-                    wf,
-                    message,
-                    parsed,
-                    sender,
-                    Some(&case),
-                    Refusal::Used,
-                    "",
-                )
-                .await;
+                return refuse(conn, wf, &who, Some(&case), Refusal::Used, "").await;
             }
             savepoint.commit().await.context("committing a savepoint")?;
             let done: Vec<String> = commands.iter().map(Command::describe).collect();
@@ -231,17 +172,7 @@ pub(super) async fn handle(
                 .rollback()
                 .await
                 .context("rolling back a savepoint")?;
-            refuse(
-                conn,
-                wf,
-                message,
-                parsed,
-                sender,
-                Some(&case),
-                Refusal::BadCommand,
-                &unfit.0,
-            )
-            .await
+            refuse(conn, wf, &who, Some(&case), Refusal::BadCommand, &unfit.0).await
         }
     }
 }
@@ -303,17 +234,26 @@ async fn cases_by_token(conn: &mut SqliteConnection, token_id: i64) -> Result<Op
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The mail that tried to command, and who sent it.
+struct Attempt<'a> {
+    message: &'a LedgerMessage,
+    parsed: &'a ParsedMessage,
+    sender: &'a EmailAddress,
+}
+
 async fn refuse(
     conn: &mut SqliteConnection,
     wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    sender: &EmailAddress,
+    who: &Attempt<'_>,
     case: Option<&Case>,
     refusal: Refusal,
     detail: &str,
 ) -> Result<Handled> {
+    let Attempt {
+        message,
+        parsed,
+        sender,
+    } = who;
     tracing::warn!(
         ledger_id = message.id,
         sender = %sender,
