@@ -26,11 +26,7 @@ pub async fn open(url: &str) -> Result<SqlitePool> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the database folder {}", dir.display()))?;
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await
-        .with_context(|| format!("opening the database {}", file.display()))?;
+    let pool = connect(options, &file).await?;
     // sqlx takes no lock while migrating SQLite: two processes opening a new database at
     // once (the daemon and a `case` command) would both create the tables. A file lock
     // beside the database makes the second wait for the first.
@@ -50,6 +46,31 @@ pub async fn open(url: &str) -> Result<SqlitePool> {
         migrated.context("migrating the database")?;
     }
     Ok(pool)
+}
+
+/// Connects, waiting out another process's lock: setting up a connection can meet a lock
+/// before SQLite's busy timeout applies (WAL set-up, recovery after a crash), and a
+/// `case list` next to a busy daemon must wait, not fail.
+async fn connect(options: SqliteConnectOptions, file: &std::path::Path) -> Result<SqlitePool> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let attempt = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone())
+            .await;
+        match attempt {
+            Ok(pool) => return Ok(pool),
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("5") && std::time::Instant::now() < deadline =>
+            {
+                tracing::debug!("database busy while connecting; retrying");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("opening the database {}", file.display()))
+            }
+        }
+    }
 }
 
 fn migration_lock(db_file: &std::path::Path) -> Result<Option<std::fs::File>> {

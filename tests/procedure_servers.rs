@@ -224,6 +224,44 @@ fn an_mdocs_case_walks_to_completion_by_real_mail_and_forgeries_change_nothing()
     assert!(refused.text.contains("DKIM"), "{}", refused.text);
     assert_eq!(case_step(&desk, &reference), "materials_review");
 
+    // The operator, logged in, but: the token altered; the command only in quoted text.
+    let mut altered = token.clone();
+    let last = altered.pop().unwrap();
+    altered.push(if last == '0' { '1' } else { '0' });
+    let altered_update = Mail {
+        subject: update.subject.clone(),
+        text: update.text.replace(&token, &altered),
+        message_id: update.message_id.clone(),
+    };
+    servers.send_authenticated(
+        port,
+        OPERATOR,
+        &["servicii@egov.md"],
+        &answer(4, &altered_update, "CONFIRM"),
+    );
+    next_mail(&servers, OPERATOR, &mut seen_ops, "REFUZAT");
+    servers.send_authenticated(
+        port,
+        OPERATOR,
+        &["servicii@egov.md"],
+        &answer(5, &update, "Revin imediat."),
+    );
+    next_mail(&servers, OPERATOR, &mut seen_ops, "REFUZAT");
+    // The update forwarded to a colleague outside, who answers it.
+    let mut forwarded = String::from_utf8(answer(6, &update, "CONFIRM")).unwrap();
+    forwarded = forwarded.replacen(
+        &format!("From: {OPERATOR}"),
+        "From: colleague@partner.md",
+        1,
+    );
+    servers.send(
+        "colleague@partner.md",
+        &["servicii@egov.md"],
+        forwarded.as_bytes(),
+    );
+    next_mail(&servers, OPERATOR, &mut seen_ops, "REFUZAT");
+    assert_eq!(case_step(&desk, &reference), "materials_review");
+
     // The operator, logged in: applied.
     servers.send_authenticated(
         port,
@@ -281,7 +319,16 @@ fn an_mdocs_case_walks_to_completion_by_real_mail_and_forgeries_change_nothing()
         .filter(|e| e["kind"] == "command_refused")
         .map(|e| e["detail"]["reason"].as_str().unwrap())
         .collect();
-    assert_eq!(refusals, ["unauthenticated", "used_token"]);
+    // The altered token names no case it can be trusted for: logged and told, not noted.
+    assert_eq!(
+        refusals,
+        [
+            "unauthenticated",
+            "no_command",
+            "unauthenticated",
+            "used_token"
+        ]
+    );
 }
 
 fn with_certificate(

@@ -80,7 +80,8 @@ pub(super) async fn handle(
                     .await?
                 {
                     Ok(row) => Some(cases::by_id(conn, row.case_id).await?),
-                    Err(_) => None,
+                    Err(Refusal::Unknown | Refusal::Altered) => None,
+                    Err(_) => cases_by_token(conn, found.0).await?,
                 };
             return refuse(
                 conn,
