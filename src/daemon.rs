@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::ledger::{self, Recorded};
-use crate::mailbox::{AnySource, MailboxSource};
+use crate::mailbox::{AnySource, Disposition, Locator, MailboxSource};
 use crate::outbox::{Composer, Identity, Renderer};
 use crate::settings::Settings;
 use crate::transport::{self, AnyTransport};
@@ -22,6 +22,13 @@ use crate::workflow::{self, Requirements, Workflow};
 
 /// How much of an oversize message is kept: enough for its headers.
 const OVERSIZE_HEAD_BYTES: usize = 64 * 1024;
+
+/// Most messages fetched and committed together at intake.
+pub const BATCH_MESSAGES: usize = 64;
+/// Most bytes fetched and held together at intake (a message above it goes alone).
+pub const BATCH_BYTES: u64 = 16 << 20;
+/// Most messages moved by one command when settling.
+const SETTLE_BATCH: usize = 500;
 
 /// The assembled pipeline.
 pub struct Desk {
@@ -90,42 +97,147 @@ impl Desk {
 
     /// Records every waiting message in the ledger; copies of messages already handled are
     /// moved away at once. A message that cannot be read now is left for the next pass.
+    ///
+    /// Messages are fetched and committed in batches (at most [`BATCH_MESSAGES`] messages and
+    /// [`BATCH_BYTES`] bytes): one IMAP command and one commit per batch instead of one round
+    /// trip and one fsync per message, while memory stays bounded by the batch, not the
+    /// backlog.
     pub async fn intake(&self, source: &mut AnySource, report: &mut PassReport) -> Result<()> {
         let limit = self.settings().mailbox.max_message_bytes;
+        let mut batch: Vec<Locator> = Vec::new();
+        let mut bytes = 0u64;
         for waiting in source.waiting().await? {
-            let loc = &waiting.locator;
-            let recorded = if waiting.size > limit {
-                let head = source.fetch_head(loc, OVERSIZE_HEAD_BYTES).await;
-                match head {
-                    Ok(head) => {
-                        ledger::record_oversize(&self.pool, loc, &head, waiting.size, limit).await?
+            if waiting.size > limit {
+                self.intake_oversize(source, &waiting, limit, report)
+                    .await?;
+                continue;
+            }
+            if !batch.is_empty()
+                && (batch.len() >= BATCH_MESSAGES || bytes + waiting.size > BATCH_BYTES)
+            {
+                self.intake_batch(source, &batch, report).await?;
+                batch.clear();
+                bytes = 0;
+            }
+            bytes += waiting.size;
+            batch.push(waiting.locator);
+        }
+        if !batch.is_empty() {
+            self.intake_batch(source, &batch, report).await?;
+        }
+        Ok(())
+    }
+
+    /// Fetches one batch and records it in one transaction.
+    async fn intake_batch(
+        &self,
+        source: &mut AnySource,
+        batch: &[Locator],
+        report: &mut PassReport,
+    ) -> Result<()> {
+        let fetched = match source.fetch_many(batch).await {
+            Ok(fetched) => fetched,
+            Err(e) => {
+                tracing::warn!(messages = batch.len(), error = %format!("{e:#}"), "cannot read a batch of messages; will try again");
+                return Ok(());
+            }
+        };
+        let mut tx = crate::db::begin_write(&self.pool).await?;
+        let mut recorded = Vec::with_capacity(batch.len());
+        for (loc, raw) in batch.iter().zip(fetched) {
+            match raw {
+                Ok(raw) => {
+                    let outcome = ledger::record(&mut tx, loc, &raw).await?;
+                    recorded.push((loc.clone(), raw.len(), outcome));
+                }
+                Err(e) => {
+                    tracing::warn!(uid = %loc.uid, error = %format!("{e:#}"), "cannot read a message; will try again")
+                }
+            }
+        }
+        tx.commit().await.context("committing recorded messages")?;
+        let locators: Vec<Locator> = recorded.iter().map(|(l, _, _)| l.clone()).collect();
+        source.recorded(&locators).await?;
+        for (loc, size, outcome) in recorded {
+            self.after_recording(source, &loc, size as u64, outcome, report)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records a message too large to fetch whole, from its head.
+    async fn intake_oversize(
+        &self,
+        source: &mut AnySource,
+        waiting: &crate::mailbox::Waiting,
+        limit: u64,
+        report: &mut PassReport,
+    ) -> Result<()> {
+        let loc = &waiting.locator;
+        let head = match source.fetch_head(loc, OVERSIZE_HEAD_BYTES).await {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::warn!(uid = %loc.uid, error = %format!("{e:#}"), "cannot read a message; will try again");
+                return Ok(());
+            }
+        };
+        let mut tx = crate::db::begin_write(&self.pool).await?;
+        let outcome = ledger::record_oversize(&mut tx, loc, &head, waiting.size, limit).await?;
+        tx.commit().await.context("committing a recorded message")?;
+        source.recorded(std::slice::from_ref(loc)).await?;
+        self.after_recording(source, loc, waiting.size, outcome, report)
+            .await
+    }
+
+    /// Logs and counts a recorded message; a copy of one already handled is moved away.
+    async fn after_recording(
+        &self,
+        source: &mut AnySource,
+        loc: &Locator,
+        size: u64,
+        recorded: Recorded,
+        report: &mut PassReport,
+    ) -> Result<()> {
+        match recorded {
+            Recorded::New(id) => {
+                tracing::info!(ledger_id = id, uid = %loc.uid, size, "message recorded");
+                report.recorded += 1;
+            }
+            Recorded::Known { id, state } => {
+                if let Some(disposition) = state.disposition() {
+                    tracing::info!(ledger_id = id, uid = %loc.uid, "copy of a message already handled; moved away");
+                    // Just listed, so its locator is current: no Message-ID needed.
+                    source.settle(loc, None, disposition).await?;
+                    report.duplicates += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the source copies of finished messages to Processed or Quarantine, many per
+    /// command; a batch the server refuses is tried one message at a time.
+    pub async fn settle(&self, source: &mut AnySource, report: &mut PassReport) -> Result<()> {
+        let unsettled = ledger::unsettled(&self.pool).await?;
+        for disposition in [Disposition::Processed, Disposition::Quarantine] {
+            let group: Vec<&ledger::Unsettled> = unsettled
+                .iter()
+                .filter(|u| u.disposition == disposition)
+                .collect();
+            for chunk in group.chunks(SETTLE_BATCH) {
+                let batch: Vec<(Locator, Option<String>)> = chunk
+                    .iter()
+                    .map(|u| (u.locator.clone(), u.message_id.clone()))
+                    .collect();
+                match source.settle_many(&batch, disposition).await {
+                    Ok(()) => {
+                        let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
+                        ledger::mark_settled(&self.pool, &ids).await?;
+                        report.settled += ids.len();
                     }
                     Err(e) => {
-                        tracing::warn!(uid = %loc.uid, error = %format!("{e:#}"), "cannot read a message; will try again");
-                        continue;
-                    }
-                }
-            } else {
-                match source.fetch(loc).await {
-                    Ok(raw) => ledger::record(&self.pool, loc, &raw).await?,
-                    Err(e) => {
-                        tracing::warn!(uid = %loc.uid, error = %format!("{e:#}"), "cannot read a message; will try again");
-                        continue;
-                    }
-                }
-            };
-            source.recorded(loc).await?;
-            match recorded {
-                Recorded::New(id) => {
-                    tracing::info!(ledger_id = id, uid = %loc.uid, size = waiting.size, "message recorded");
-                    report.recorded += 1;
-                }
-                Recorded::Known { id, state } => {
-                    if let Some(disposition) = state.disposition() {
-                        tracing::info!(ledger_id = id, uid = %loc.uid, "copy of a message already handled; moved away");
-                        // Just listed, so its locator is current: no Message-ID needed.
-                        source.settle(loc, None, disposition).await?;
-                        report.duplicates += 1;
+                        tracing::warn!(messages = chunk.len(), error = %format!("{e:#}"), "cannot move handled messages together; trying one by one");
+                        self.settle_each(source, chunk, report).await?;
                     }
                 }
             }
@@ -133,15 +245,19 @@ impl Desk {
         Ok(())
     }
 
-    /// Moves the source copies of finished messages to Processed or Quarantine.
-    pub async fn settle(&self, source: &mut AnySource, report: &mut PassReport) -> Result<()> {
-        for u in ledger::unsettled(&self.pool).await? {
+    async fn settle_each(
+        &self,
+        source: &mut AnySource,
+        chunk: &[&ledger::Unsettled],
+        report: &mut PassReport,
+    ) -> Result<()> {
+        for u in chunk {
             match source
                 .settle(&u.locator, u.message_id.as_deref(), u.disposition)
                 .await
             {
                 Ok(()) => {
-                    ledger::mark_settled(&self.pool, u.id).await?;
+                    ledger::mark_settled(&self.pool, &[u.id]).await?;
                     report.settled += 1;
                 }
                 Err(e) => {
@@ -154,15 +270,23 @@ impl Desk {
 
     /// Runs the workflow stage until the ledger has nothing waiting.
     pub async fn process_all(&self, report: &mut PassReport) -> Result<()> {
-        while let Some(handled) = workflow::process_next(&self.pool, &self.workflow).await? {
-            tracing::debug!(ledger_id = handled.ledger_id, outcome = %handled.outcome, "message handled");
-            report.processed += 1;
+        loop {
+            let handled = workflow::process_batch(&self.pool, &self.workflow).await?;
+            if handled.is_empty() {
+                return Ok(());
+            }
+            for h in &handled {
+                tracing::debug!(ledger_id = h.ledger_id, outcome = %h.outcome, "message handled");
+            }
+            report.processed += handled.len();
         }
-        Ok(())
     }
 
-    /// Sends what is due.
+    /// Sends what is due, unless `outbound.hold` keeps it queued.
     pub async fn deliver(&self, report: &mut PassReport) -> Result<()> {
+        if self.settings().outbound.hold {
+            return Ok(());
+        }
         report.sent += transport::deliver_due(
             &self.pool,
             &self.transport,
@@ -207,6 +331,11 @@ impl Desk {
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<()> {
         let source = self.open_source()?;
         tracing::info!(mailbox = %source.describe(), outbound = %crate::transport::Transport::describe(&self.transport), "egov-desk running");
+        if self.settings().outbound.hold {
+            tracing::warn!(
+                "outbound.hold is set: replies are queued in the outbox, nothing is sent"
+            );
+        }
         self.recover().await?;
         let wake_process = Arc::new(Notify::new());
         let wake_deliver = Arc::new(Notify::new());
@@ -309,14 +438,14 @@ async fn process_loop(
 ) {
     let mut failures = 0;
     while !shutdown.is_cancelled() {
-        match workflow::process_next(&desk.pool, &desk.workflow).await {
-            Ok(Some(_)) => {
+        match workflow::process_batch(&desk.pool, &desk.workflow).await {
+            Ok(handled) if !handled.is_empty() => {
                 failures = 0;
                 wake_deliver.notify_one();
                 wake_settle.notify_one();
                 continue;
             }
-            Ok(None) => failures = 0,
+            Ok(_) => failures = 0,
             Err(e) => {
                 failures += 1;
                 tracing::error!(error = %format!("{e:#}"), "processing failed; backing off");
@@ -340,6 +469,7 @@ async fn deliver_loop(desk: Arc<Desk>, shutdown: CancellationToken, wake: Arc<No
     while !shutdown.is_cancelled() {
         let mut report = PassReport::default();
         let pause = match desk.deliver(&mut report).await {
+            Ok(()) if desk.settings().outbound.hold => Duration::from_secs(30),
             Ok(()) => {
                 failures = 0;
                 until_next_due(&desk.pool).await

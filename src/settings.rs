@@ -150,6 +150,9 @@ pub struct OutboundSettings {
     pub max_attempts: u32,
     /// First retry delay in seconds.
     pub retry_base_secs: u64,
+    /// Queue replies but send nothing (a first import of an old backlog, reviewed before
+    /// anything leaves).
+    pub hold: bool,
 }
 
 /// Who the agency is.
@@ -293,6 +296,7 @@ struct RawOutbound {
     ca_file: String,
     max_attempts: i64,
     retry_base_secs: i64,
+    hold: bool,
 }
 
 #[derive(Deserialize)]
@@ -435,6 +439,7 @@ impl Settings {
             max_attempts: u32::try_from(positive("outbound.max_attempts", o.max_attempts)?)
                 .context("outbound.max_attempts: too large")?,
             retry_base_secs: positive("outbound.retry_base_secs", o.retry_base_secs)?,
+            hold: o.hold,
         };
         if outbound.kind == OutboundKind::Smtp {
             non_empty("outbound.host", &outbound.host)?;

@@ -520,3 +520,31 @@ fn custom_mpass_attributes_are_kept_and_flagged_to_the_operators() {
     );
     assert!(!ops.text.contains("IDNO (nestandard"), "{}", ops.text);
 }
+
+#[test]
+fn outbound_hold_queues_every_reply_and_sends_them_once_lifted() {
+    let desk = Desk::with_sections("", "hold = true\n");
+    desk.deliver("a.eml", &fixture("mail/ro-mdocs-complete.eml"));
+    desk.deliver("b.eml", &fixture("mail/ru-msign.eml"));
+    desk.passes(2);
+    assert_eq!(desk.cases().len(), 2, "the backlog is worked while held");
+    assert!(desk.sent().is_empty(), "nothing leaves while held");
+    assert!(desk.maildir_files("new").is_empty());
+
+    let config = std::fs::read_to_string(desk.path("config.toml")).unwrap();
+    std::fs::write(
+        desk.path("config.toml"),
+        config.replace("hold = true", "hold = false"),
+    )
+    .unwrap();
+    desk.passes(2);
+    let sent = desk.sent();
+    let to_beneficiaries = sent
+        .iter()
+        .filter(|m| m.to == ["ion.popescu@asp.gov.md"] || m.to == ["p.ivanov@cnas.gov.md"])
+        .count();
+    assert_eq!(to_beneficiaries, 2, "{sent:?}");
+    let count = sent.len();
+    desk.passes(1);
+    assert_eq!(desk.sent().len(), count, "nothing is sent twice");
+}

@@ -80,7 +80,12 @@ pub struct LedgerMessage {
 }
 
 /// Records a fetched message, unless the ledger already has it.
-pub async fn record(pool: &SqlitePool, locator: &Locator, raw: &[u8]) -> Result<Recorded> {
+/// Runs on the caller's connection, so a batch of messages can share one commit.
+pub async fn record(
+    conn: &mut SqliteConnection,
+    locator: &Locator,
+    raw: &[u8],
+) -> Result<Recorded> {
     let sha256 = hex::encode(Sha256::digest(raw));
     let message_id = message_id_of(raw);
     let stored = without_private_keys(raw);
@@ -89,7 +94,7 @@ pub async fn record(pool: &SqlitePool, locator: &Locator, raw: &[u8]) -> Result<
     }
     let stored = stored.as_deref().unwrap_or(raw);
     insert(
-        pool,
+        conn,
         locator,
         &sha256,
         message_id.as_deref(),
@@ -103,7 +108,7 @@ pub async fn record(pool: &SqlitePool, locator: &Locator, raw: &[u8]) -> Result<
 /// Records a message too large to fetch whole: its first bytes only, marked refused so the
 /// workflow stage quarantines and reports it.
 pub async fn record_oversize(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     locator: &Locator,
     head: &[u8],
     size: u64,
@@ -118,7 +123,7 @@ pub async fn record_oversize(
     let stored = without_private_keys(head);
     let reason = format!("message of {size} bytes exceeds mailbox.max_message_bytes ({limit})");
     insert(
-        pool,
+        conn,
         locator,
         &sha256,
         message_id.as_deref(),
@@ -131,7 +136,7 @@ pub async fn record_oversize(
 
 #[allow(clippy::too_many_arguments)]
 async fn insert(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     locator: &Locator,
     sha256: &str,
     message_id: Option<&str>,
@@ -140,25 +145,31 @@ async fn insert(
     refused: Option<&str>,
 ) -> Result<Recorded> {
     let inserted = sqlx::query(
-        "INSERT INTO messages (message_id, sha256, raw, size, source_folder, source_uid,
+        "INSERT INTO messages (message_id, sha256, size, source_folder, source_uid,
                                received_at, refused)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING
          RETURNING id",
     )
     .bind(message_id)
     .bind(sha256)
-    .bind(stored)
     .bind(i64::try_from(size).unwrap_or(i64::MAX))
     .bind(&locator.folder)
     .bind(format!("{}:{}", locator.uid_validity, locator.uid))
     .bind(now())
     .bind(refused)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await
     .context("recording a message in the ledger")?;
     if let Some(row) = inserted {
-        return Ok(Recorded::New(row.get(0)));
+        let id: i64 = row.get(0);
+        sqlx::query("INSERT INTO message_bodies (message_id, raw) VALUES (?, ?)")
+            .bind(id)
+            .bind(stored)
+            .execute(&mut *conn)
+            .await
+            .context("storing a message's bytes in the ledger")?;
+        return Ok(Recorded::New(id));
     }
     let row = sqlx::query(
         "SELECT id, state FROM messages WHERE sha256 = ? OR (message_id IS NOT NULL AND message_id = ?)
@@ -166,7 +177,7 @@ async fn insert(
     )
     .bind(sha256)
     .bind(message_id)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await
     .context("finding a message already in the ledger")?;
     Ok(Recorded::Known {
@@ -178,7 +189,8 @@ async fn insert(
 /// The oldest message waiting for the workflow stage, on the caller's connection.
 pub async fn next_received(conn: &mut SqliteConnection) -> Result<Option<LedgerMessage>> {
     let row = sqlx::query(
-        "SELECT id, raw, refused FROM messages WHERE state = 'received' ORDER BY id LIMIT 1",
+        "SELECT m.id, b.raw, m.refused FROM messages m JOIN message_bodies b ON b.message_id = m.id
+         WHERE m.state = 'received' ORDER BY m.id LIMIT 1",
     )
     .fetch_optional(&mut *conn)
     .await
@@ -188,6 +200,44 @@ pub async fn next_received(conn: &mut SqliteConnection) -> Result<Option<LedgerM
         raw: r.get(1),
         refused: r.get(2),
     }))
+}
+
+/// The oldest messages waiting for the workflow stage, at most `max` of them and, past the
+/// first, at most `max_bytes` of raw bytes in all.
+pub async fn next_received_batch(
+    conn: &mut SqliteConnection,
+    max: usize,
+    max_bytes: i64,
+) -> Result<Vec<LedgerMessage>> {
+    let waiting: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, size FROM messages WHERE state = 'received' ORDER BY id LIMIT ?",
+    )
+    .bind(i64::try_from(max).unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading the ledger")?;
+    let mut out = Vec::new();
+    let mut bytes = 0i64;
+    for (id, size) in waiting {
+        if !out.is_empty() && bytes + size > max_bytes {
+            break;
+        }
+        bytes += size;
+        let row = sqlx::query(
+            "SELECT m.id, b.raw, m.refused FROM messages m JOIN message_bodies b ON b.message_id = m.id
+             WHERE m.id = ?",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .context("reading the ledger")?;
+        out.push(LedgerMessage {
+            id: row.get(0),
+            raw: row.get(1),
+            refused: row.get(2),
+        });
+    }
+    Ok(out)
 }
 
 /// Records the final outcome of a message; false if it was no longer waiting.
@@ -258,11 +308,11 @@ pub async fn unsettled(pool: &SqlitePool) -> Result<Vec<Unsettled>> {
     Ok(out)
 }
 
-/// Notes that a message's source copy has been moved away.
-pub async fn mark_settled(pool: &SqlitePool, id: i64) -> Result<()> {
-    sqlx::query("UPDATE messages SET settled_at = ? WHERE id = ?")
+/// Notes that these messages' source copies have been moved away (one commit).
+pub async fn mark_settled(pool: &SqlitePool, ids: &[i64]) -> Result<()> {
+    sqlx::query("UPDATE messages SET settled_at = ? WHERE id IN (SELECT value FROM json_each(?))")
         .bind(now())
-        .bind(id)
+        .bind(serde_json::to_string(ids)?)
         .execute(pool)
         .await
         .context("recording a settled message")?;
@@ -271,7 +321,7 @@ pub async fn mark_settled(pool: &SqlitePool, id: i64) -> Result<()> {
 
 /// The raw bytes of a recorded message (for forwarding it to the operators).
 pub async fn raw_of(conn: &mut SqliteConnection, id: i64) -> Result<Vec<u8>> {
-    sqlx::query_scalar("SELECT raw FROM messages WHERE id = ?")
+    sqlx::query_scalar("SELECT raw FROM message_bodies WHERE message_id = ?")
         .bind(id)
         .fetch_one(&mut *conn)
         .await

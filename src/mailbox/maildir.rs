@@ -114,7 +114,27 @@ impl MailboxSource for MaildirSource {
         Ok(head)
     }
 
-    async fn recorded(&mut self, _locator: &Locator) -> Result<()> {
+    async fn fetch_many(&mut self, locators: &[Locator]) -> Result<Vec<Result<Vec<u8>>>> {
+        let mut out = Vec::with_capacity(locators.len());
+        for locator in locators {
+            out.push(self.fetch(locator).await);
+        }
+        Ok(out)
+    }
+
+    async fn settle_many(
+        &mut self,
+        batch: &[(Locator, Option<String>)],
+        disposition: Disposition,
+    ) -> Result<()> {
+        for (locator, message_id) in batch {
+            self.settle(locator, message_id.as_deref(), disposition)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn recorded(&mut self, _locators: &[Locator]) -> Result<()> {
         // Files stay in new/ until settled; listing them again is cheap and the ledger dedups.
         Ok(())
     }

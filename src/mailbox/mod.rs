@@ -58,6 +58,13 @@ pub trait MailboxSource {
     /// The raw bytes of one waiting message, without marking it read.
     fn fetch(&mut self, locator: &Locator) -> impl Future<Output = Result<Vec<u8>>> + Send;
 
+    /// The raw bytes of several waiting messages, in the order asked, each fetched or failed
+    /// on its own; IMAP asks for all of them in one command. `Err` when none could be asked.
+    fn fetch_many(
+        &mut self,
+        locators: &[Locator],
+    ) -> impl Future<Output = Result<Vec<Result<Vec<u8>>>>> + Send;
+
     /// The first `limit` bytes of a message, for recording one too large to fetch whole.
     fn fetch_head(
         &mut self,
@@ -65,8 +72,9 @@ pub trait MailboxSource {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<u8>>> + Send;
 
-    /// Tells the source the ledger now holds this message, so it need not be listed again.
-    fn recorded(&mut self, locator: &Locator) -> impl Future<Output = Result<()>> + Send;
+    /// Tells the source the ledger now holds these messages (committed), so they need not
+    /// be listed again.
+    fn recorded(&mut self, locators: &[Locator]) -> impl Future<Output = Result<()>> + Send;
 
     /// Moves a message out of the incoming folder; a message already gone is not an error.
     /// `message_id` finds it again if its folder was renumbered since it was listed.
@@ -74,6 +82,14 @@ pub trait MailboxSource {
         &mut self,
         locator: &Locator,
         message_id: Option<&str>,
+        disposition: Disposition,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Moves several messages to the same place; IMAP moves them in one command. Each entry
+    /// is a locator and its Message-ID, as for [`MailboxSource::settle`].
+    fn settle_many(
+        &mut self,
+        batch: &[(Locator, Option<String>)],
         disposition: Disposition,
     ) -> impl Future<Output = Result<()>> + Send;
 
@@ -137,8 +153,20 @@ impl MailboxSource for AnySource {
         dispatch!(self, s => s.fetch_head(locator, limit).await)
     }
 
-    async fn recorded(&mut self, locator: &Locator) -> Result<()> {
-        dispatch!(self, s => s.recorded(locator).await)
+    async fn fetch_many(&mut self, locators: &[Locator]) -> Result<Vec<Result<Vec<u8>>>> {
+        dispatch!(self, s => s.fetch_many(locators).await)
+    }
+
+    async fn recorded(&mut self, locators: &[Locator]) -> Result<()> {
+        dispatch!(self, s => s.recorded(locators).await)
+    }
+
+    async fn settle_many(
+        &mut self,
+        batch: &[(Locator, Option<String>)],
+        disposition: Disposition,
+    ) -> Result<()> {
+        dispatch!(self, s => s.settle_many(batch, disposition).await)
     }
 
     async fn settle(

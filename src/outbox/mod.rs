@@ -149,8 +149,8 @@ impl Composer {
         let stamp = now();
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO outbox (idempotency_key, message_id, case_id, cause_message, purpose,
-                                 envelope_from, recipients, subject, raw, next_attempt_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 envelope_from, recipients, subject, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (idempotency_key) DO NOTHING
              RETURNING id",
         )
@@ -162,12 +162,19 @@ impl Composer {
         .bind(self.identity.address.as_str())
         .bind(serde_json::to_string(&recipients)?)
         .bind(&subject)
-        .bind(&raw)
         .bind(&stamp)
         .bind(&stamp)
         .fetch_optional(&mut *conn)
         .await
         .context("queueing a mail")?;
+        if let Some(id) = id {
+            sqlx::query("INSERT INTO outbox_bodies (outbox_id, raw) VALUES (?, ?)")
+                .bind(id)
+                .bind(&raw)
+                .execute(&mut *conn)
+                .await
+                .context("queueing a mail's bytes")?;
+        }
         match id {
             Some(id) => {
                 tracing::info!(outbox_id = id, purpose = draft.purpose.as_str(), %subject, "mail queued")
@@ -195,12 +202,13 @@ pub async fn replies_to_since(
     since: &str,
 ) -> Result<i64> {
     sqlx::query_scalar(
+        // Shaped to use the index outbox_auto_replies: these replies have one recipient.
         "SELECT count(*) FROM outbox
-         WHERE created_at > ? AND purpose IN ('acknowledgement', 'redirect')
-           AND EXISTS (SELECT 1 FROM json_each(outbox.recipients) WHERE value = ?)",
+         WHERE purpose IN ('acknowledgement', 'redirect')
+           AND json_extract(recipients, '$[0]') = ? AND created_at > ?",
     )
-    .bind(since)
     .bind(address.as_str())
+    .bind(since)
     .fetch_one(&mut *conn)
     .await
     .context("counting replies to an address")
@@ -269,8 +277,8 @@ pub struct Outgoing {
     pub attempts: i64,
 }
 
-const OUTGOING_COLUMNS: &str =
-    "id, purpose, envelope_from, recipients, subject, message_id, raw, attempts";
+const OUTGOING_COLUMNS: &str = "o.id, o.purpose, o.envelope_from, o.recipients, o.subject, \
+     o.message_id, b.raw, o.attempts FROM outbox o JOIN outbox_bodies b ON b.outbox_id = o.id";
 
 fn outgoing(row: &sqlx::sqlite::SqliteRow) -> Result<Outgoing> {
     Ok(Outgoing {
@@ -285,25 +293,54 @@ fn outgoing(row: &sqlx::sqlite::SqliteRow) -> Result<Outgoing> {
     })
 }
 
-/// Claims the oldest due row, marking it `attempting` (committed) before anything is sent.
-pub async fn claim_due(pool: &SqlitePool) -> Result<Option<Outgoing>> {
-    let row = sqlx::query(&format!(
+/// Claims the oldest due rows, at most `max`, marking them `attempting` in one commit before
+/// anything is sent. Their bytes are read one at a time, as each is sent.
+pub async fn claim_due(pool: &SqlitePool, max: usize) -> Result<Vec<i64>> {
+    let mut claimed: Vec<i64> = sqlx::query_scalar(
         "UPDATE outbox SET state = 'attempting', attempts = attempts + 1
-         WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
-                     ORDER BY next_attempt_at, id LIMIT 1)
-         RETURNING {OUTGOING_COLUMNS}"
-    ))
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+                      ORDER BY next_attempt_at, id LIMIT ?)
+         RETURNING id",
+    )
     .bind(now())
-    .fetch_optional(pool)
+    .bind(i64::try_from(max).unwrap_or(i64::MAX))
+    .fetch_all(pool)
     .await
-    .context("claiming an outbox row")?;
-    row.as_ref().map(outgoing).transpose()
+    .context("claiming outbox rows")?;
+    claimed.sort_unstable();
+    Ok(claimed)
+}
+
+/// Puts claimed rows that were never tried back in the queue, as they were.
+pub async fn release(pool: &SqlitePool, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE outbox SET state = 'pending', attempts = attempts - 1
+         WHERE state = 'attempting' AND id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(serde_json::to_string(ids)?)
+    .execute(pool)
+    .await
+    .context("putting claimed mail back in the queue")?;
+    Ok(())
+}
+
+/// One outbox row with its bytes.
+pub async fn outgoing_by_id(pool: &SqlitePool, id: i64) -> Result<Outgoing> {
+    let row = sqlx::query(&format!("SELECT {OUTGOING_COLUMNS} WHERE o.id = ?"))
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .context("reading a claimed outbox row")?;
+    outgoing(&row)
 }
 
 /// Rows left `attempting` by a process that stopped mid-send.
 pub async fn interrupted(pool: &SqlitePool) -> Result<Vec<Outgoing>> {
     let rows = sqlx::query(&format!(
-        "SELECT {OUTGOING_COLUMNS} FROM outbox WHERE state = 'attempting' ORDER BY id"
+        "SELECT {OUTGOING_COLUMNS} WHERE o.state = 'attempting' ORDER BY o.id"
     ))
     .fetch_all(pool)
     .await
@@ -313,14 +350,26 @@ pub async fn interrupted(pool: &SqlitePool) -> Result<Vec<Outgoing>> {
 
 /// Records a delivery.
 pub async fn mark_sent(pool: &SqlitePool, id: i64, server_reply: &str) -> Result<()> {
-    sqlx::query("UPDATE outbox SET state = 'sent', server_reply = ?, sent_at = ?, last_error = NULL WHERE id = ?")
-        .bind(server_reply)
-        .bind(now())
-        .bind(id)
-        .execute(pool)
-        .await
-        .context("recording a sent mail")?;
-    Ok(())
+    mark_all_sent(pool, &[(id, server_reply.to_string())]).await
+}
+
+/// Records several deliveries in one commit: (row, the server's reply).
+pub async fn mark_all_sent(pool: &SqlitePool, sent: &[(i64, String)]) -> Result<()> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let mut tx = crate::db::begin_write(pool).await?;
+    let at = now();
+    for (id, server_reply) in sent {
+        sqlx::query("UPDATE outbox SET state = 'sent', server_reply = ?, sent_at = ?, last_error = NULL WHERE id = ?")
+            .bind(server_reply)
+            .bind(&at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("recording a sent mail")?;
+    }
+    tx.commit().await.context("recording sent mail")
 }
 
 /// Puts a row back in the queue for another attempt at `next_attempt_at`.

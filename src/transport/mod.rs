@@ -49,7 +49,7 @@ pub enum AnyTransport {
     /// `.eml` files in a folder.
     Directory(DirectoryTransport),
     /// An SMTP server.
-    Smtp(SmtpTransport),
+    Smtp(Box<SmtpTransport>),
 }
 
 impl AnyTransport {
@@ -59,10 +59,10 @@ impl AnyTransport {
             OutboundKind::Directory => Ok(Self::Directory(DirectoryTransport::open(
                 &settings.outbound.path,
             )?)),
-            OutboundKind::Smtp => Ok(Self::Smtp(SmtpTransport::new(
+            OutboundKind::Smtp => Ok(Self::Smtp(Box::new(SmtpTransport::new(
                 &settings.outbound,
                 Duration::from_secs(settings.mailbox.timeout_secs),
-            )?)),
+            )?))),
         }
     }
 }
@@ -150,6 +150,11 @@ pub async fn recover_interrupted(
     Ok(())
 }
 
+/// Most rows claimed in one commit. Their deliveries are recorded together too, so a crash
+/// mid-batch leaves at most this many rows `attempting`, each reported as uncertain and none
+/// sent twice; one commit per mail would cost more than the send itself.
+const SEND_BATCH: usize = 16;
+
 /// Sends every row that is due now; returns how many were sent.
 pub async fn deliver_due(
     pool: &SqlitePool,
@@ -162,19 +167,73 @@ pub async fn deliver_due(
         base: Duration::from_secs(settings.outbound.retry_base_secs),
     };
     let mut sent = 0;
-    while let Some(mail) = outbox::claim_due(pool).await? {
+    loop {
+        let claimed = outbox::claim_due(pool, SEND_BATCH).await?;
+        if claimed.is_empty() {
+            return Ok(sent);
+        }
+        let mut delivered = Vec::with_capacity(claimed.len());
+        let mut outcome = Ok(());
+        for (i, &id) in claimed.iter().enumerate() {
+            match send_one(pool, transport, composer, settings, &policy, id).await {
+                Ok(Attempt::Sent(reply)) => delivered.push((id, reply)),
+                Ok(Attempt::GivenUp) => {}
+                Ok(Attempt::Retried) => {
+                    // The server is not taking mail now: the rest of the batch never started,
+                    // so it goes back to the queue as it was, without an attempt counted.
+                    outbox::release(pool, &claimed[i + 1..]).await?;
+                    break;
+                }
+                Err(e) => {
+                    // Rows not reached stay `attempting`: recovery reports them, never resends.
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        sent += delivered.len();
+        outbox::mark_all_sent(pool, &delivered).await?;
+        outcome?;
+        if claimed.len() > delivered.len() {
+            // Something was retried or given up: what is left waits for the next pass.
+            return Ok(sent);
+        }
+    }
+}
+
+/// How sending one claimed row ended.
+enum Attempt {
+    /// Accepted, with the server's reply; recorded by the caller with its batch.
+    Sent(String),
+    /// A temporary failure; the row is queued again for later.
+    Retried,
+    /// Given up and reported.
+    GivenUp,
+}
+
+/// Sends one claimed row.
+async fn send_one(
+    pool: &SqlitePool,
+    transport: &impl Transport,
+    composer: &Composer,
+    settings: &Settings,
+    policy: &RetryPolicy,
+    id: i64,
+) -> Result<Attempt> {
+    let mail = outbox::outgoing_by_id(pool, id).await?;
+    {
         match transport.send(&mail).await {
             SendOutcome::Sent(reply) => {
                 tracing::info!(outbox_id = mail.id, purpose = %mail.purpose, subject = %mail.subject,
                     to = %mail.recipients.join(","), %reply, "mail sent");
-                outbox::mark_sent(pool, mail.id, &reply).await?;
-                sent += 1;
+                return Ok(Attempt::Sent(reply));
             }
             SendOutcome::Retry(error) if mail.attempts < i64::from(policy.max_attempts) => {
                 let delay = policy.delay(mail.attempts);
                 let at = crate::db::stamp(crate::clock::now() + delay);
                 tracing::warn!(outbox_id = mail.id, attempts = mail.attempts, %error, retry_at = %at, "send failed for now; will retry");
                 outbox::mark_retry(pool, mail.id, &error, &at).await?;
+                return Ok(Attempt::Retried);
             }
             SendOutcome::Retry(error) => {
                 tracing::error!(outbox_id = mail.id, attempts = mail.attempts, %error, "send kept failing; given up");
@@ -194,7 +253,7 @@ pub async fn deliver_due(
             }
         }
     }
-    Ok(sent)
+    Ok(Attempt::GivenUp)
 }
 
 /// Marks a row failed or uncertain and, in the same transaction, tells the operators —

@@ -40,9 +40,10 @@ pub async fn write(
     .context("reading the case's tokens")?;
     // Messages filed on the case, and those its events name (an operator's reply).
     let messages = sqlx::query(
-        "SELECT id, message_id, received_at, state, outcome, raw FROM messages
-         WHERE case_id = ? OR id IN (SELECT message_id FROM case_events WHERE case_id = ?)
-         ORDER BY id",
+        "SELECT m.id, m.message_id, m.received_at, m.state, m.outcome, b.raw
+         FROM messages m JOIN message_bodies b ON b.message_id = m.id
+         WHERE m.case_id = ? OR m.id IN (SELECT message_id FROM case_events WHERE case_id = ?)
+         ORDER BY m.id",
     )
     .bind(case.id)
     .bind(case.id)
@@ -50,9 +51,10 @@ pub async fn write(
     .await
     .context("reading the case's messages")?;
     let outgoing = sqlx::query(
-        "SELECT id, purpose, recipients, subject, state, created_at, sent_at, server_reply,
-                bounced_at, bounce_detail, message_id, raw
-         FROM outbox WHERE case_id = ? ORDER BY id",
+        "SELECT o.id, o.purpose, o.recipients, o.subject, o.state, o.created_at, o.sent_at,
+                o.server_reply, o.bounced_at, o.bounce_detail, o.message_id, b.raw
+         FROM outbox o JOIN outbox_bodies b ON b.outbox_id = o.id
+         WHERE o.case_id = ? ORDER BY o.id",
     )
     .bind(case.id)
     .fetch_all(&mut *conn)

@@ -63,54 +63,76 @@ pub struct Handled {
     pub case: Option<CaseRef>,
 }
 
+/// Most messages handled in one transaction.
+pub const BATCH_MESSAGES: usize = 32;
+/// Most bytes of messages held for one transaction.
+pub const BATCH_BYTES: i64 = 16 << 20;
+
+/// Handles the oldest messages waiting in the ledger, up to [`BATCH_MESSAGES`] and
+/// [`BATCH_BYTES`], in one transaction: parsed and extracted together off the async threads,
+/// then each applied inside its own savepoint, so a message that fails is rolled back alone
+/// and quarantined, and the batch commits once. Returns what happened, oldest first; empty
+/// when nothing is waiting.
+pub async fn process_batch(pool: &SqlitePool, wf: &Workflow) -> Result<Vec<Handled>> {
+    let messages = {
+        let mut conn = pool.acquire().await.context("opening the database")?;
+        ledger::next_received_batch(&mut conn, BATCH_MESSAGES, BATCH_BYTES).await?
+    };
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let analyses = futures::future::join_all(messages.iter().map(|message| async {
+        match &message.refused {
+            Some(reason) => Err(reason.clone()),
+            None => {
+                analyse(
+                    message.raw.clone(),
+                    wf.settings.limits,
+                    wf.settings.certificates.clone(),
+                )
+                .await
+            }
+        }
+    }))
+    .await;
+    let mut tx = begin_write(pool).await?;
+    let mut handled = Vec::with_capacity(messages.len());
+    for (message, analysis) in messages.iter().zip(&analyses) {
+        sqlx::query("SAVEPOINT message")
+            .execute(&mut *tx)
+            .await
+            .context("starting a savepoint")?;
+        let result = match analysis {
+            Ok((parsed, ex)) => handle(&mut tx, wf, message, parsed, ex).await,
+            Err(reason) => quarantine(&mut tx, wf, message, reason).await,
+        };
+        let done = match result {
+            Ok(done) => done,
+            Err(error) => {
+                // One bad message must not block the ones behind it: undo what it did and
+                // quarantine it, so the operators look at it instead.
+                sqlx::query("ROLLBACK TO message")
+                    .execute(&mut *tx)
+                    .await
+                    .context("rolling back a failed message")?;
+                tracing::error!(ledger_id = message.id, error = %format!("{error:#}"), "processing failed; quarantining");
+                let reason = format!("internal error while processing: {error:#}");
+                quarantine(&mut tx, wf, message, &reason).await?
+            }
+        };
+        sqlx::query("RELEASE message")
+            .execute(&mut *tx)
+            .await
+            .context("ending a savepoint")?;
+        handled.push(done);
+    }
+    tx.commit().await.context("committing processed messages")?;
+    Ok(handled)
+}
+
 /// Handles the oldest message waiting in the ledger; `None` when none is waiting.
 pub async fn process_next(pool: &SqlitePool, wf: &Workflow) -> Result<Option<Handled>> {
-    let message = {
-        let mut conn = pool.acquire().await.context("opening the database")?;
-        ledger::next_received(&mut conn).await?
-    };
-    let Some(message) = message else {
-        return Ok(None);
-    };
-    let analysis = match &message.refused {
-        Some(reason) => Err(reason.clone()),
-        None => {
-            analyse(
-                message.raw.clone(),
-                wf.settings.limits,
-                wf.settings.certificates.clone(),
-            )
-            .await
-        }
-    };
-    let mut tx = begin_write(pool).await?;
-    let result = match &analysis {
-        Ok((parsed, ex)) => handle(&mut tx, wf, &message, parsed, ex).await,
-        Err(reason) => quarantine(&mut tx, wf, &message, reason).await,
-    };
-    match result {
-        Ok(handled) => {
-            tx.commit()
-                .await
-                .context("committing a processed message")?;
-            Ok(Some(handled))
-        }
-        Err(error) => {
-            // One bad message must not block the ones behind it: roll back what it did
-            // and quarantine it, so the operators look at it instead.
-            tx.rollback()
-                .await
-                .context("rolling back a failed message")?;
-            tracing::error!(ledger_id = message.id, error = %format!("{error:#}"), "processing failed; quarantining");
-            let mut tx = begin_write(pool).await?;
-            let reason = format!("internal error while processing: {error:#}");
-            let handled = quarantine(&mut tx, wf, &message, &reason).await?;
-            tx.commit()
-                .await
-                .context("committing a quarantined message")?;
-            Ok(Some(handled))
-        }
-    }
+    Ok(process_batch(pool, wf).await?.into_iter().next())
 }
 
 /// Parses and extracts off the async threads; a panic in either becomes a quarantine reason.

@@ -269,21 +269,46 @@ impl ImapSource {
         Ok(found.into_iter().min())
     }
 
-    async fn move_to(&mut self, uid: u32, target: &str) -> Result<()> {
+    /// Fetches several messages with one `UID FETCH uid,uid,... BODY.PEEK[]`, each kept as
+    /// it arrives; a UID the server does not return is an error of its own.
+    async fn fetch_batch(&mut self, locators: &[Locator]) -> Result<Vec<Result<Vec<u8>>>> {
+        self.session().await?;
+        let uids: Vec<Result<u32>> = locators.iter().map(|l| self.uid_of(l)).collect();
+        let set = uid_set(uids.iter().filter_map(|u| u.as_ref().ok().copied()));
+        let mut got = std::collections::HashMap::with_capacity(locators.len());
+        if !set.is_empty() {
+            let session = self.session.as_mut().context("no IMAP session")?;
+            let mut stream = session.uid_fetch(&set, "BODY.PEEK[]").await?;
+            while let Some(fetch) = stream.try_next().await? {
+                if let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) {
+                    got.insert(uid, body.to_vec());
+                }
+            }
+        }
+        Ok(uids
+            .into_iter()
+            .map(|uid| {
+                let uid = uid?;
+                got.remove(&uid)
+                    .with_context(|| format!("UID {uid} is gone or came without a body"))
+            })
+            .collect())
+    }
+
+    async fn move_to(&mut self, set: &str, target: &str) -> Result<()> {
         let caps = self.caps;
         let session = self.session.as_mut().context("no IMAP session")?;
-        let set = uid.to_string();
         if caps.mv {
-            session.uid_mv(&set, target).await?;
+            session.uid_mv(set, target).await?;
         } else {
-            session.uid_copy(&set, target).await?;
+            session.uid_copy(set, target).await?;
             let _: Vec<_> = session
-                .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+                .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
                 .await?
                 .try_collect()
                 .await?;
             if caps.uidplus {
-                let _: Vec<_> = session.uid_expunge(&set).await?.try_collect().await?;
+                let _: Vec<_> = session.uid_expunge(set).await?.try_collect().await?;
             } else {
                 // Without UIDPLUS, EXPUNGE removes every \Deleted message of the folder.
                 let _: Vec<_> = session.expunge().await?.try_collect().await?;
@@ -366,8 +391,18 @@ impl MailboxSource for ImapSource {
         })
     }
 
-    async fn recorded(&mut self, locator: &Locator) -> Result<()> {
-        let Ok(uid) = self.uid_of(locator) else {
+    async fn fetch_many(&mut self, locators: &[Locator]) -> Result<Vec<Result<Vec<u8>>>> {
+        let limit = self.limit();
+        let fetched = tokio::time::timeout(limit, self.fetch_batch(locators)).await;
+        let result = self.guard("fetch", fetched).await;
+        self.gap |= result
+            .as_ref()
+            .map_or(true, |each| each.iter().any(Result::is_err));
+        result
+    }
+
+    async fn recorded(&mut self, locators: &[Locator]) -> Result<()> {
+        let Some(uid) = locators.iter().filter_map(|l| self.uid_of(l).ok()).max() else {
             return Ok(());
         };
         if !self.gap && uid > self.cursor.last_uid {
@@ -391,12 +426,43 @@ impl MailboxSource for ImapSource {
         };
         let moved = tokio::time::timeout(limit, async {
             match self.current_uid(locator, message_id).await? {
-                Some(uid) => self.move_to(uid, &target).await,
+                Some(uid) => self.move_to(&uid.to_string(), &target).await,
                 None => Ok(()),
             }
         })
         .await;
         self.guard("move", moved).await
+    }
+
+    async fn settle_many(
+        &mut self,
+        batch: &[(Locator, Option<String>)],
+        disposition: Disposition,
+    ) -> Result<()> {
+        self.ensure_connected().await?;
+        let limit = self.limit();
+        let target = match disposition {
+            Disposition::Processed => self.settings.processed_folder.clone(),
+            Disposition::Quarantine => self.settings.quarantine_folder.clone(),
+        };
+        let (current, renumbered): (Vec<_>, Vec<_>) = batch
+            .iter()
+            .partition(|(l, _)| l.uid_validity == self.uid_validity);
+        let uids: Vec<u32> = current
+            .iter()
+            .filter_map(|(l, _)| l.uid.parse().ok())
+            .collect();
+        // One UID MOVE per few hundred messages keeps the command line short.
+        for chunk in uids.chunks(500) {
+            let set = uid_set(chunk.iter().copied());
+            let moved = tokio::time::timeout(limit, self.move_to(&set, &target)).await;
+            self.guard("move", moved).await?;
+        }
+        for (locator, message_id) in renumbered {
+            self.settle(locator, message_id.as_deref(), disposition)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn wait_for_mail(&mut self, max_wait: Duration, interrupt: &Notify) -> Result<()> {
@@ -415,5 +481,45 @@ impl MailboxSource for ImapSource {
             self.session = None;
         }
         result
+    }
+}
+
+/// A UID set for a command: `3:5,9` for 3, 4, 5 and 9 (RFC 3501 §9, sequence-set).
+fn uid_set(uids: impl Iterator<Item = u32>) -> String {
+    let mut sorted: Vec<u32> = uids.collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn uid_sets_fold_runs_into_ranges() {
+        assert_eq!(uid_set([9, 3, 4, 5, 4].into_iter()), "3:5,9");
+        assert_eq!(uid_set([7].into_iter()), "7");
+        assert_eq!(uid_set(std::iter::empty()), "");
+        assert_eq!(uid_set([1, 3, 5].into_iter()), "1,3,5");
     }
 }
