@@ -26,7 +26,7 @@ const OVERSIZE_HEAD_BYTES: usize = 64 * 1024;
 /// Most messages fetched and committed together at intake.
 pub const BATCH_MESSAGES: usize = 64;
 /// Most bytes fetched and held together at intake (a message above it goes alone).
-pub const BATCH_BYTES: u64 = 16 << 20;
+pub const BATCH_BYTES: u64 = 8 << 20;
 /// Most messages moved by one command when settling.
 const SETTLE_BATCH: usize = 500;
 
@@ -142,13 +142,23 @@ impl Desk {
                 return Ok(());
             }
         };
+        // Hashing and the private-key scan run in parallel, off the async threads, before the
+        // write lock is taken.
+        let prepared = crate::cpu::map(fetched, |raw| raw.map(ledger::Prepared::of))
+            .await
+            .into_iter()
+            .map(|p| {
+                p.unwrap_or_else(|| {
+                    Err(anyhow::anyhow!("preparing a message for the ledger failed"))
+                })
+            });
         let mut tx = crate::db::begin_write(&self.pool).await?;
         let mut recorded = Vec::with_capacity(batch.len());
-        for (loc, raw) in batch.iter().zip(fetched) {
-            match raw {
-                Ok(raw) => {
-                    let outcome = ledger::record(&mut tx, loc, &raw).await?;
-                    recorded.push((loc.clone(), raw.len(), outcome));
+        for (loc, message) in batch.iter().zip(prepared) {
+            match message {
+                Ok(message) => {
+                    let outcome = ledger::record(&mut tx, loc, &message).await?;
+                    recorded.push((loc.clone(), message.size(), outcome));
                 }
                 Err(e) => {
                     tracing::warn!(uid = %loc.uid, error = %format!("{e:#}"), "cannot read a message; will try again")

@@ -20,6 +20,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod cpu;
 pub mod daemon;
 pub mod db;
 pub mod domain;

@@ -45,7 +45,7 @@ pub fn extension(name: Option<&str>) -> String {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// A DER structure shaped like a private key or a PKCS#12 bundle (RFC 5208, RFC 5915,

@@ -79,27 +79,59 @@ pub struct LedgerMessage {
     pub refused: Option<String>,
 }
 
+/// A fetched message made ready for the ledger: its identity computed and any private key
+/// cut out. CPU work only, so callers run it off the async threads and in parallel.
+#[derive(Debug)]
+pub struct Prepared {
+    sha256: String,
+    message_id: Option<String>,
+    stored: Vec<u8>,
+    size: usize,
+    key_removed: bool,
+}
+
+impl Prepared {
+    /// Hashes `raw`, reads its Message-ID and removes private keys from the copy to store.
+    pub fn of(raw: Vec<u8>) -> Self {
+        let sha256 = hex::encode(Sha256::digest(&raw));
+        let message_id = message_id_of(&raw);
+        let size = raw.len();
+        let (stored, key_removed) = match without_private_keys(&raw) {
+            Some(cut) => (cut, true),
+            None => (raw, false),
+        };
+        Self {
+            sha256,
+            message_id,
+            stored,
+            size,
+            key_removed,
+        }
+    }
+
+    /// Its size as received.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
 /// Records a fetched message, unless the ledger already has it.
 /// Runs on the caller's connection, so a batch of messages can share one commit.
 pub async fn record(
     conn: &mut SqliteConnection,
     locator: &Locator,
-    raw: &[u8],
+    message: &Prepared,
 ) -> Result<Recorded> {
-    let sha256 = hex::encode(Sha256::digest(raw));
-    let message_id = message_id_of(raw);
-    let stored = without_private_keys(raw);
-    if stored.is_some() {
+    if message.key_removed {
         tracing::warn!(source_uid = %locator.uid, "private key removed from a message before storing it");
     }
-    let stored = stored.as_deref().unwrap_or(raw);
     insert(
         conn,
         locator,
-        &sha256,
-        message_id.as_deref(),
-        stored,
-        raw.len(),
+        &message.sha256,
+        message.message_id.as_deref(),
+        &message.stored,
+        message.size,
         None,
     )
     .await
@@ -184,22 +216,6 @@ async fn insert(
         id: row.get(0),
         state: MessageState::from_db(row.get::<&str, _>(1))?,
     })
-}
-
-/// The oldest message waiting for the workflow stage, on the caller's connection.
-pub async fn next_received(conn: &mut SqliteConnection) -> Result<Option<LedgerMessage>> {
-    let row = sqlx::query(
-        "SELECT m.id, b.raw, m.refused FROM messages m JOIN message_bodies b ON b.message_id = m.id
-         WHERE m.state = 'received' ORDER BY m.id LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await
-    .context("reading the ledger")?;
-    Ok(row.map(|r| LedgerMessage {
-        id: r.get(0),
-        raw: r.get(1),
-        refused: r.get(2),
-    }))
 }
 
 /// The oldest messages waiting for the workflow stage, at most `max` of them and, past the

@@ -95,15 +95,11 @@ fn strip_pem_keys(mut raw: Vec<u8>) -> Vec<u8> {
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|p| p + from)
 }
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
+    memchr::memmem::rfind(haystack, needle)
 }
 
 fn base64_of(text: &str) -> String {

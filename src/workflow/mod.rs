@@ -66,7 +66,7 @@ pub struct Handled {
 /// Most messages handled in one transaction.
 pub const BATCH_MESSAGES: usize = 32;
 /// Most bytes of messages held for one transaction.
-pub const BATCH_BYTES: i64 = 16 << 20;
+pub const BATCH_BYTES: i64 = 8 << 20;
 
 /// Handles the oldest messages waiting in the ledger, up to [`BATCH_MESSAGES`] and
 /// [`BATCH_BYTES`], in one transaction: parsed and extracted together off the async threads,
@@ -81,20 +81,24 @@ pub async fn process_batch(pool: &SqlitePool, wf: &Workflow) -> Result<Vec<Handl
     if messages.is_empty() {
         return Ok(Vec::new());
     }
-    let analyses = futures::future::join_all(messages.iter().map(|message| async {
-        match &message.refused {
-            Some(reason) => Err(reason.clone()),
-            None => {
-                analyse(
-                    message.raw.clone(),
-                    wf.settings.limits,
-                    wf.settings.certificates.clone(),
-                )
-                .await
-            }
-        }
-    }))
-    .await;
+    let limits = wf.settings.limits;
+    let certs = wf.settings.certificates.clone();
+    let inputs: Vec<(Vec<u8>, Option<String>)> = messages
+        .iter()
+        .map(|m| match &m.refused {
+            Some(reason) => (Vec::new(), Some(reason.clone())),
+            None => (m.raw.clone(), None),
+        })
+        .collect();
+    let analyses: Vec<Result<(ParsedMessage, Extraction), String>> =
+        crate::cpu::map(inputs, move |(raw, refused)| match refused {
+            Some(reason) => Err(reason),
+            None => analyse(&raw, &limits, &certs),
+        })
+        .await
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| Err("the parser failed on this message".to_string())))
+        .collect();
     let mut tx = begin_write(pool).await?;
     let mut handled = Vec::with_capacity(messages.len());
     for (message, analysis) in messages.iter().zip(&analyses) {
@@ -130,30 +134,21 @@ pub async fn process_batch(pool: &SqlitePool, wf: &Workflow) -> Result<Vec<Handl
     Ok(handled)
 }
 
-/// Handles the oldest message waiting in the ledger; `None` when none is waiting.
-pub async fn process_next(pool: &SqlitePool, wf: &Workflow) -> Result<Option<Handled>> {
-    Ok(process_batch(pool, wf).await?.into_iter().next())
-}
-
-/// Parses and extracts off the async threads; a panic in either becomes a quarantine reason.
-async fn analyse(
-    raw: Vec<u8>,
-    limits: Limits,
-    certs: CertificateSettings,
+/// Parses and extracts one message (CPU only; the caller runs it off the async threads).
+fn analyse(
+    raw: &[u8],
+    limits: &Limits,
+    certs: &CertificateSettings,
 ) -> Result<(ParsedMessage, Extraction), String> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = parse_within(&raw, &limits).map_err(|e| e.to_string())?;
-        let checks = Checks {
-            now: crate::clock::now(),
-            expiry_warning_days: certs.expiry_warning_days,
-            min_rsa_bits: certs.min_rsa_bits,
-            min_ec_bits: certs.min_ec_bits,
-        };
-        let ex = extract(&parsed, &checks);
-        Ok((parsed, ex))
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("the parser failed on this message ({e})")))
+    let parsed = parse_within(raw, limits).map_err(|e| e.to_string())?;
+    let checks = Checks {
+        now: crate::clock::now(),
+        expiry_warning_days: certs.expiry_warning_days,
+        min_rsa_bits: certs.min_rsa_bits,
+        min_ec_bits: certs.min_ec_bits,
+    };
+    let ex = extract(&parsed, &checks);
+    Ok((parsed, ex))
 }
 
 async fn quarantine(

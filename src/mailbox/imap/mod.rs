@@ -295,6 +295,14 @@ impl ImapSource {
             .collect())
     }
 
+    /// The folder handled mail of this disposition goes to.
+    fn folder_for(&self, disposition: Disposition) -> String {
+        match disposition {
+            Disposition::Processed => self.settings.processed_folder.clone(),
+            Disposition::Quarantine => self.settings.quarantine_folder.clone(),
+        }
+    }
+
     async fn move_to(&mut self, set: &str, target: &str) -> Result<()> {
         let caps = self.caps;
         let session = self.session.as_mut().context("no IMAP session")?;
@@ -420,10 +428,7 @@ impl MailboxSource for ImapSource {
     ) -> Result<()> {
         self.ensure_connected().await?;
         let limit = self.limit();
-        let target = match disposition {
-            Disposition::Processed => self.settings.processed_folder.clone(),
-            Disposition::Quarantine => self.settings.quarantine_folder.clone(),
-        };
+        let target = self.folder_for(disposition);
         let moved = tokio::time::timeout(limit, async {
             match self.current_uid(locator, message_id).await? {
                 Some(uid) => self.move_to(&uid.to_string(), &target).await,
@@ -441,10 +446,7 @@ impl MailboxSource for ImapSource {
     ) -> Result<()> {
         self.ensure_connected().await?;
         let limit = self.limit();
-        let target = match disposition {
-            Disposition::Processed => self.settings.processed_folder.clone(),
-            Disposition::Quarantine => self.settings.quarantine_folder.clone(),
-        };
+        let target = self.folder_for(disposition);
         let (current, renumbered): (Vec<_>, Vec<_>) = batch
             .iter()
             .partition(|(l, _)| l.uid_validity == self.uid_validity);
