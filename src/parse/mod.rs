@@ -89,6 +89,9 @@ pub struct ParsedMessage {
     pub from: Option<EmailAddress>,
     /// The sender's display name.
     pub from_name: Option<String>,
+    /// How many author addresses the message names, over all its `From:` headers: a
+    /// message with more than one never commands (it does not say who wrote it).
+    pub authors: usize,
     /// Subject, empty when absent.
     pub subject: String,
     /// Message-IDs this message replies to (In-Reply-To), without brackets.
@@ -162,6 +165,7 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
         subject: message.subject().unwrap_or_default().trim().to_string(),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
+        authors: authors(&message),
         automated: automated(&message),
         authentication_results: message
             .header_raw("Authentication-Results")
@@ -256,6 +260,20 @@ fn sender(message: &Message) -> Option<(EmailAddress, Option<String>)> {
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
     Some((email, name))
+}
+
+/// Author addresses over every `From:` header (groups counted by their members).
+fn authors(message: &Message) -> usize {
+    message
+        .header_values(HeaderName::From)
+        .map(|value| match value {
+            HeaderValue::Address(Address::List(list)) => list.len(),
+            HeaderValue::Address(Address::Group(groups)) => {
+                groups.iter().map(|g| g.addresses.len()).sum()
+            }
+            _ => 1,
+        })
+        .sum()
 }
 
 /// Why a message was written by a machine, per RFC 3834 and common practice.
@@ -371,6 +389,15 @@ Buna ziua\r\n";
         assert_eq!(p.references, vec!["x0@egov.md", "x1@egov.md"]);
         assert!(p.text.contains("Buna ziua"));
         assert!(p.automated.is_none());
+        assert_eq!(p.authors, 1);
+    }
+
+    #[test]
+    fn every_author_is_counted() {
+        let two = b"From: a@b.md, c@d.md\r\n\r\nhi\r\n";
+        assert_eq!(parse(two).unwrap().authors, 2);
+        let twice = b"From: a@b.md\r\nFrom: c@d.md\r\n\r\nhi\r\n";
+        assert_eq!(parse(twice).unwrap().authors, 2);
     }
 
     #[test]
