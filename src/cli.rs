@@ -299,15 +299,20 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
             let missing = requirements.missing(case.service, &usable);
             let mail = crate::outbox::of_case(&mut conn, case.id).await?;
             let timeline = audit::timeline(&mut conn, case.id).await?;
+            let contacts = workflow::contacts::of_case(&mut conn, case.id).await?;
+            let held = workflow::holds::waiting_on(&mut conn, case.id).await?;
             if json {
                 let mut v = case_json(&case);
                 v["items"] = json!(items);
                 v["missing"] = json!(missing);
                 v["mail"] = json!(mail);
                 v["timeline"] = json!(timeline);
+                v["contacts"] = json!(contacts);
+                v["held"] = json!(held);
                 say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_case(&case, &items, &missing, &mail);
+                print_trust(&contacts, &held);
                 print_timeline(&timeline);
             }
             Ok(())
@@ -451,6 +456,18 @@ fn print_case(
             m.subject,
             m.to.join(", ")
         );
+    }
+}
+
+fn print_trust(contacts: &[String], held: &[workflow::holds::Held]) {
+    if !contacts.is_empty() {
+        say!("also trusted: {}", contacts.join(", "));
+    }
+    if !held.is_empty() {
+        say!("held for the operators (ACCEPT or REJECT):");
+        for h in held {
+            say!("  {}  message #{}  from {}", h.held_at, h.message, h.sender);
+        }
     }
 }
 

@@ -1,6 +1,10 @@
 //! Stage 4, match (pure): decides where a message belongs — an open case (by the reference
 //! in the subject, by the thread, by the sender), a new case, a redirect, or the operators.
 //! The caller looks the candidates up; this module only decides.
+//!
+//! A reference tag or a thread proves only that the sender saw a mail of the case (tags are
+//! easy to guess; mail is forwarded), not who they are: mail matched that way from an
+//! address the case does not trust is held for the operators, never filed.
 
 use crate::domain::{CaseRef, Redirect, Service, ServiceMention};
 
@@ -13,6 +17,8 @@ pub struct Candidate {
     pub service: Service,
     /// False once the case is completed or closed.
     pub open: bool,
+    /// The sender is the case's contact or an address the operators accepted for it.
+    pub trusted: bool,
 }
 
 /// What the caller knows about a message, for matching.
@@ -67,6 +73,14 @@ pub enum Unmatched {
 /// Where a message goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// Matched to an open case by its tag or thread alone, from an address the case does
+    /// not trust: recorded and held until an operator accepts or rejects it.
+    Hold {
+        /// Case row id.
+        id: i64,
+        /// How it was matched.
+        by: MatchedBy,
+    },
     /// Filed on an existing, open case.
     Case {
         /// Case row id.
@@ -136,10 +150,10 @@ pub fn route(f: &Facts) -> Route {
 }
 
 fn on_case(c: &Candidate, by: MatchedBy) -> Route {
-    if c.open {
-        Route::Case { id: c.id, by }
-    } else {
-        Route::Operators(Unmatched::ClosedCase(c.id))
+    match (c.open, c.trusted) {
+        (true, true) => Route::Case { id: c.id, by },
+        (true, false) => Route::Hold { id: c.id, by },
+        (false, _) => Route::Operators(Unmatched::ClosedCase(c.id)),
     }
 }
 
@@ -152,7 +166,46 @@ mod tests {
             id,
             service,
             open: true,
+            trusted: true,
         }
+    }
+
+    fn strangers(id: i64, service: Service) -> Candidate {
+        Candidate {
+            trusted: false,
+            ..case(id, service)
+        }
+    }
+
+    #[test]
+    fn a_stranger_using_a_cases_tag_is_held_not_filed() {
+        let f = Facts {
+            subject_ref: Some(CaseRef::new(2026, 1)),
+            by_reference: Some(strangers(1, Service::MDocs)),
+            ..Facts::default()
+        };
+        assert_eq!(
+            route(&f),
+            Route::Hold {
+                id: 1,
+                by: MatchedBy::Reference
+            }
+        );
+    }
+
+    #[test]
+    fn a_stranger_replying_in_a_cases_thread_is_held_not_filed() {
+        let f = Facts {
+            by_thread: Some(strangers(2, Service::MPass)),
+            ..Facts::default()
+        };
+        assert_eq!(
+            route(&f),
+            Route::Hold {
+                id: 2,
+                by: MatchedBy::Thread
+            }
+        );
     }
 
     #[test]

@@ -442,7 +442,7 @@ fn reminders_follow_working_days_and_are_never_sent_twice() {
     assert_eq!(escalations.len(), 1, "one escalation");
     // A digest went out on each working day a pass ran after 08:00, never twice a day.
     let digests = desk
-        .sent()
+        .sent_with_digests()
         .into_iter()
         .filter(|m| m.to == [OPERATOR] && m.subject.contains("Rezumat"))
         .count();

@@ -2,12 +2,14 @@
 //! raw bytes kept, before anything else happens. A message already recorded is never
 //! processed again; what happened to each is written back here by the workflow stage.
 
+mod identity;
 mod redact;
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
+pub use identity::content_sha256;
 pub use redact::without_private_keys;
 
 use crate::db::now;
@@ -77,6 +79,8 @@ pub struct LedgerMessage {
     pub raw: Vec<u8>,
     /// Why intake refused it (too large to fetch), if it did.
     pub refused: Option<String>,
+    /// An earlier, different message whose Message-ID this one reuses.
+    pub reuses_id_of: Option<i64>,
 }
 
 /// A fetched message made ready for the ledger: its identity computed and any private key
@@ -84,6 +88,7 @@ pub struct LedgerMessage {
 #[derive(Debug)]
 pub struct Prepared {
     sha256: String,
+    content_sha256: String,
     message_id: Option<String>,
     stored: Vec<u8>,
     size: usize,
@@ -94,6 +99,7 @@ impl Prepared {
     /// Hashes `raw`, reads its Message-ID and removes private keys from the copy to store.
     pub fn of(raw: Vec<u8>) -> Self {
         let sha256 = hex::encode(Sha256::digest(&raw));
+        let content_sha256 = content_sha256(&raw);
         let message_id = message_id_of(&raw);
         let size = raw.len();
         let (stored, key_removed) = match without_private_keys(&raw) {
@@ -102,6 +108,7 @@ impl Prepared {
         };
         Self {
             sha256,
+            content_sha256,
             message_id,
             stored,
             size,
@@ -128,8 +135,11 @@ pub async fn record(
     insert(
         conn,
         locator,
-        &message.sha256,
-        message.message_id.as_deref(),
+        Identity {
+            sha256: &message.sha256,
+            content_sha256: &message.content_sha256,
+            message_id: message.message_id.as_deref(),
+        },
         &message.stored,
         message.size,
         None,
@@ -157,8 +167,12 @@ pub async fn record_oversize(
     insert(
         conn,
         locator,
-        &sha256,
-        message_id.as_deref(),
+        // Only the head was read: its identity is the head and the size, nothing finer.
+        Identity {
+            sha256: &sha256,
+            content_sha256: &sha256,
+            message_id: message_id.as_deref(),
+        },
         stored.as_deref().unwrap_or(head),
         usize::try_from(size).unwrap_or(usize::MAX),
         Some(&reason),
@@ -166,56 +180,87 @@ pub async fn record_oversize(
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What tells one message from another.
+struct Identity<'a> {
+    /// Of the bytes as received.
+    sha256: &'a str,
+    /// Of the bytes without trace headers (see [`content_sha256`]).
+    content_sha256: &'a str,
+    /// The Message-ID it claims, if any.
+    message_id: Option<&'a str>,
+}
+
 async fn insert(
     conn: &mut SqliteConnection,
     locator: &Locator,
-    sha256: &str,
-    message_id: Option<&str>,
+    identity: Identity<'_>,
     stored: &[u8],
     size: usize,
     refused: Option<&str>,
 ) -> Result<Recorded> {
-    let inserted = sqlx::query(
-        "INSERT INTO messages (message_id, sha256, size, source_folder, source_uid,
-                               received_at, refused)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING
+    // The same message: the same bytes, the same content under other trace headers, or a row
+    // recorded before content identities were kept whose Message-ID is the same (the old rule,
+    // all that can be said of it).
+    let known = sqlx::query(
+        "SELECT id, state FROM messages
+         WHERE sha256 = ?1 OR content_sha256 = ?2
+            OR (?3 IS NOT NULL AND message_id = ?3 AND content_sha256 IS NULL)
+         ORDER BY id LIMIT 1",
+    )
+    .bind(identity.sha256)
+    .bind(identity.content_sha256)
+    .bind(identity.message_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking a message up in the ledger")?;
+    if let Some(row) = known {
+        return Ok(Recorded::Known {
+            id: row.get(0),
+            state: MessageState::from_db(row.get::<&str, _>(1))?,
+        });
+    }
+    // A different message under a Message-ID already seen: recorded and processed like any
+    // other, and the reuse is told to the operators (it may be an attempt to suppress mail).
+    let reuses: Option<i64> = match identity.message_id {
+        Some(id) => sqlx::query_scalar("SELECT min(id) FROM messages WHERE message_id = ?")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .context("looking a Message-ID up in the ledger")?,
+        None => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (message_id, sha256, content_sha256, reuses_id_of, size,
+                               source_folder, source_uid, received_at, refused)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          RETURNING id",
     )
-    .bind(message_id)
-    .bind(sha256)
+    .bind(identity.message_id)
+    .bind(identity.sha256)
+    .bind(identity.content_sha256)
+    .bind(reuses)
     .bind(i64::try_from(size).unwrap_or(i64::MAX))
     .bind(&locator.folder)
     .bind(format!("{}:{}", locator.uid_validity, locator.uid))
     .bind(now())
     .bind(refused)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("recording a message in the ledger")?;
-    if let Some(row) = inserted {
-        let id: i64 = row.get(0);
-        sqlx::query("INSERT INTO message_bodies (message_id, raw) VALUES (?, ?)")
-            .bind(id)
-            .bind(stored)
-            .execute(&mut *conn)
-            .await
-            .context("storing a message's bytes in the ledger")?;
-        return Ok(Recorded::New(id));
-    }
-    let row = sqlx::query(
-        "SELECT id, state FROM messages WHERE sha256 = ? OR (message_id IS NOT NULL AND message_id = ?)
-         ORDER BY id LIMIT 1",
-    )
-    .bind(sha256)
-    .bind(message_id)
     .fetch_one(&mut *conn)
     .await
-    .context("finding a message already in the ledger")?;
-    Ok(Recorded::Known {
-        id: row.get(0),
-        state: MessageState::from_db(row.get::<&str, _>(1))?,
-    })
+    .context("recording a message in the ledger")?;
+    sqlx::query("INSERT INTO message_bodies (message_id, raw) VALUES (?, ?)")
+        .bind(id)
+        .bind(stored)
+        .execute(&mut *conn)
+        .await
+        .context("storing a message's bytes in the ledger")?;
+    if let Some(earlier) = reuses {
+        tracing::warn!(
+            ledger_id = id,
+            earlier,
+            "a different message reuses a Message-ID already recorded"
+        );
+    }
+    Ok(Recorded::New(id))
 }
 
 /// The oldest messages waiting for the workflow stage, at most `max` of them and, past the
@@ -240,8 +285,8 @@ pub async fn next_received_batch(
         }
         bytes += size;
         let row = sqlx::query(
-            "SELECT m.id, b.raw, m.refused FROM messages m JOIN message_bodies b ON b.message_id = m.id
-             WHERE m.id = ?",
+            "SELECT m.id, b.raw, m.refused, m.reuses_id_of
+             FROM messages m JOIN message_bodies b ON b.message_id = m.id WHERE m.id = ?",
         )
         .bind(id)
         .fetch_one(&mut *conn)
@@ -251,6 +296,7 @@ pub async fn next_received_batch(
             id: row.get(0),
             raw: row.get(1),
             refused: row.get(2),
+            reuses_id_of: row.get(3),
         });
     }
     Ok(out)

@@ -55,6 +55,14 @@ pub enum Purpose {
     ExpiryNotice,
     /// To the operators: a delivery report about one of our mails.
     OperatorBounce,
+    /// To a sender the case does not trust: their mail arrived; it names nothing of the case.
+    Receipt,
+    /// To the operators: a message held because its sender is not a contact of the case.
+    OperatorHeld,
+    /// To the operators: an address reached the daily limit of automatic answers.
+    OperatorReplyLimit,
+    /// To the operators: a message reuses the Message-ID of another.
+    OperatorReusedId,
 }
 
 impl Purpose {
@@ -79,12 +87,16 @@ impl Purpose {
             Purpose::OperatorDigest => "operator_digest",
             Purpose::ExpiryNotice => "expiry_notice",
             Purpose::OperatorBounce => "operator_bounce",
+            Purpose::Receipt => "receipt",
+            Purpose::OperatorHeld => "operator_held",
+            Purpose::OperatorReplyLimit => "operator_reply_limit",
+            Purpose::OperatorReusedId => "operator_reused_id",
         }
     }
 
     fn auto_kind(self) -> AutoKind {
         match self {
-            Purpose::Acknowledgement | Purpose::Redirect => AutoKind::Replied,
+            Purpose::Acknowledgement | Purpose::Redirect | Purpose::Receipt => AutoKind::Replied,
             _ => AutoKind::Generated,
         }
     }
@@ -204,7 +216,7 @@ pub async fn replies_to_since(
     sqlx::query_scalar(
         // Shaped to use the index outbox_auto_replies: these replies have one recipient.
         "SELECT count(*) FROM outbox
-         WHERE purpose IN ('acknowledgement', 'redirect')
+         WHERE purpose IN ('acknowledgement', 'redirect', 'receipt')
            AND json_extract(recipients, '$[0]') = ? AND created_at > ?",
     )
     .bind(address.as_str())

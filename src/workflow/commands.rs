@@ -49,6 +49,47 @@ pub fn parse(top: &str) -> Result<Vec<Command>, String> {
     Ok(out)
 }
 
+/// An operator's decision on a message held because its sender is not a contact of the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Add the sender as a contact of the case and file what the message carried.
+    Accept,
+    /// File nothing; the sender is told nothing more. The reason is for the timeline.
+    Reject(String),
+}
+
+/// Reads the decision in the unquoted top of a reply to a held message: `ACCEPT` or
+/// `REJECT [reason]`, alone on their line. A bare confirmation is an error: it would not say
+/// which of the two was meant.
+pub fn parse_decision(top: &str) -> Result<Option<Decision>, String> {
+    for line in top.lines() {
+        let line = line.trim();
+        if line == "--" || line.starts_with('>') {
+            break;
+        }
+        let bare = line.trim_end_matches(['.', '!']).trim();
+        let (word, rest) = match bare.split_once(char::is_whitespace) {
+            Some((w, r)) => (w, r.trim()),
+            None => (bare, ""),
+        };
+        match word.to_uppercase().as_str() {
+            "ACCEPT" | "ACCEPTĂ" | "ACCEPTA" | "ПРИНЯТЬ" if rest.is_empty() => {
+                return Ok(Some(Decision::Accept))
+            }
+            "REJECT" | "RESPINGE" | "ОТКЛОНИТЬ" => {
+                return Ok(Some(Decision::Reject(rest.to_string())))
+            }
+            "CONFIRM" | "CONFIRMAT" | "DA" | "ДА" | "OK" | "ПОДТВЕРЖДАЮ" if rest.is_empty() => {
+                return Err(format!(
+                    "'{line}': this message is held; answer ACCEPT (file it and trust the sender) or REJECT"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 fn parse_line(line: &str) -> Result<Option<Command>, String> {
     let bare = line.trim_end_matches(['.', '!']).trim();
     let (word, rest) = match bare.split_once(char::is_whitespace) {
@@ -138,6 +179,29 @@ mod tests {
         );
         assert!(parse("SET colour blue").is_err());
         assert!(parse("DONE lunch").is_err());
+    }
+
+    #[test]
+    fn a_held_message_is_accepted_or_rejected_alone_on_a_line() {
+        assert_eq!(parse_decision("ACCEPT").unwrap(), Some(Decision::Accept));
+        assert_eq!(
+            parse_decision("Bună,\nacceptă.\n").unwrap(),
+            Some(Decision::Accept)
+        );
+        assert_eq!(
+            parse_decision("REJECT not from the institution").unwrap(),
+            Some(Decision::Reject("not from the institution".into()))
+        );
+        assert_eq!(
+            parse_decision("REJECT").unwrap(),
+            Some(Decision::Reject(String::new()))
+        );
+        assert_eq!(
+            parse_decision("Accept it later, I need to check").unwrap(),
+            None
+        );
+        assert_eq!(parse_decision("Thanks\n> ACCEPT").unwrap(), None);
+        assert!(parse_decision("DA").is_err());
     }
 
     #[test]

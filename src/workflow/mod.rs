@@ -8,8 +8,11 @@ mod bounces;
 pub mod calendar;
 pub mod cases;
 pub mod commands;
+pub mod contacts;
 pub mod export;
 mod filing;
+mod guards;
+pub mod holds;
 mod notices;
 mod operator;
 pub mod reminders;
@@ -187,6 +190,10 @@ async fn handle(
             .loop_marks
             .iter()
             .any(|m| m.contains(wf.settings.agency.address.as_str()));
+    if let Some(earlier) = message.reuses_id_of {
+        guards::reused_message_id(conn, wf, message, earlier, Some(&sender), &parsed.subject)
+            .await?;
+    }
     if !ours && parsed.automated.is_none() && operator::is_command_attempt(wf, parsed, &sender) {
         return operator::handle(conn, wf, message, parsed, &sender).await;
     }
@@ -202,6 +209,10 @@ async fn handle(
     let route = matching::route(&facts);
     let language = ex.language.map(|l| l.code());
     match route {
+        Route::Hold { id, by } => {
+            let case = cases::by_id(conn, id).await?;
+            holds::hold(conn, wf, message, parsed, ex, &case, by, &sender).await
+        }
         Route::Case { id, by } => {
             let case = cases::by_id(conn, id).await?;
             let filing = file(conn, wf, case, false, message.id, sender.as_str(), ex).await?;
@@ -227,7 +238,7 @@ async fn handle(
         }
         Route::Redirect(target) => {
             let mut outcome = format!("redirected to the {} procedure", target.display_name());
-            if may_reply(conn, wf, &sender).await? {
+            if guards::may_reply(conn, wf, message, &sender).await? {
                 wf.composer
                     .enqueue(conn, replies::redirect(wf, message, parsed, ex, target))
                     .await?;
@@ -245,7 +256,12 @@ async fn handle(
             .await
         }
         Route::Operators(why) => {
-            if ex.has_private_key() && !matches!(why, matching::Unmatched::Automated(_)) {
+            // The warning is an automatic answer like any other: it counts against the daily
+            // limit, so forged mail cannot make the desk warn a victim over and over.
+            if ex.has_private_key()
+                && !matches!(why, matching::Unmatched::Automated(_))
+                && guards::may_reply(conn, wf, message, &sender).await?
+            {
                 wf.composer
                     .enqueue(conn, replies::private_key_warning(wf, message, parsed, ex))
                     .await?;
@@ -295,7 +311,10 @@ async fn facts(
 ) -> Result<Facts> {
     let subject_ref = CaseRef::find_in(&parsed.subject);
     let by_reference = match &subject_ref {
-        Some(r) => cases::by_reference(conn, r).await?.map(|c| candidate(&c)),
+        Some(r) => match cases::by_reference(conn, r).await? {
+            Some(c) => Some(candidate(conn, &c, sender).await?),
+            None => None,
+        },
         None => None,
     };
     let thread: Vec<String> = parsed.thread_ids().map(str::to_string).collect();
@@ -304,14 +323,22 @@ async fn facts(
         None => ledger::case_of_message_ids(conn, &thread).await?,
     };
     let by_thread = match thread_case {
-        Some(id) => Some(candidate(&cases::by_id(conn, id).await?)),
+        Some(id) => {
+            let case = cases::by_id(conn, id).await?;
+            Some(candidate(conn, &case, sender).await?)
+        }
         None => None,
     };
-    let by_sender = cases::by_contact(conn, sender)
-        .await?
-        .iter()
-        .map(candidate)
-        .collect();
+    let mut by_sender = Vec::new();
+    for case in cases::by_contact(conn, sender).await? {
+        by_sender.push(candidate(conn, &case, sender).await?);
+    }
+    for id in contacts::cases_of(conn, sender).await? {
+        if !by_sender.iter().any(|c| c.id == id) {
+            let case = cases::by_id(conn, id).await?;
+            by_sender.push(candidate(conn, &case, sender).await?);
+        }
+    }
     Ok(Facts {
         from_operator: wf.settings.agency.operators.contains(sender),
         from_ourselves: *sender == wf.settings.agency.address,
@@ -324,12 +351,17 @@ async fn facts(
     })
 }
 
-fn candidate(case: &Case) -> Candidate {
-    Candidate {
+async fn candidate(
+    conn: &mut SqliteConnection,
+    case: &Case,
+    sender: &EmailAddress,
+) -> Result<Candidate> {
+    Ok(Candidate {
         id: case.id,
         service: case.service,
         open: case.step.is_open(),
-    }
+        trusted: contacts::trusts(conn, case, sender).await?,
+    })
 }
 
 async fn reply_and_finish(
@@ -341,21 +373,7 @@ async fn reply_and_finish(
     filing: Filing,
     matched_by: &str,
 ) -> Result<Handled> {
-    let sender = parsed
-        .from
-        .clone()
-        .context("parsed message without sender")?;
-    let replied = may_reply(conn, wf, &sender).await?;
-    if replied {
-        let ack = replies::acknowledgement(wf, message, parsed, ex, &filing);
-        wf.composer.enqueue(conn, ack).await?;
-    }
-    // The token is issued last: it names the case's data as this transaction leaves it.
-    let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
-    let update = replies::operator_update(
-        wf, message, parsed, ex, &filing, matched_by, &token, replied,
-    );
-    wf.composer.enqueue(conn, update).await?;
+    let replied = answer(conn, wf, message, parsed, ex, &filing, matched_by).await?;
     let mut outcome = format!(
         "filed on {}: {} new item(s), {} still missing, step {}",
         filing.case.reference,
@@ -379,20 +397,32 @@ async fn reply_and_finish(
     Ok(handled)
 }
 
-/// Whether one more automatic reply may go to `address` today (the loop breaker).
-async fn may_reply(
+/// Answers a filed message: the sender's acknowledgement (within the daily limit) and the
+/// operators' update with a token. Returns whether the sender was answered.
+async fn answer(
     conn: &mut SqliteConnection,
     wf: &Workflow,
-    address: &EmailAddress,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    filing: &Filing,
+    matched_by: &str,
 ) -> Result<bool> {
-    let since = crate::db::stamp(crate::clock::now() - chrono::Duration::hours(24));
-    let sent = outbox::replies_to_since(conn, address, &since).await?;
-    let limit = wf.settings.workflow.max_replies_per_day;
-    if sent >= limit {
-        tracing::warn!(%address, sent, limit, "daily reply limit reached; not answering");
-        return Ok(false);
+    let sender = parsed
+        .from
+        .clone()
+        .context("parsed message without sender")?;
+    let replied = guards::may_reply(conn, wf, message, &sender).await?;
+    if replied {
+        let ack = replies::acknowledgement(wf, message, parsed, ex, filing);
+        wf.composer.enqueue(conn, ack).await?;
     }
-    Ok(true)
+    // The token is issued last: it names the case's data as this transaction leaves it.
+    let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
+    let update =
+        replies::operator_update(wf, message, parsed, ex, filing, matched_by, &token, replied);
+    wf.composer.enqueue(conn, update).await?;
+    Ok(replied)
 }
 
 async fn finish(

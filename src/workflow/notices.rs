@@ -23,7 +23,29 @@ pub(super) async fn token_for(
     to: &[EmailAddress],
 ) -> Result<String> {
     let expires = crate::clock::now() + Duration::hours(wf.settings.workflow.token_valid_hours);
-    tokens::issue(conn, &wf.token_key, case.id, case.version, to, expires).await
+    let grant = tokens::Grant {
+        case_id: case.id,
+        version: case.version,
+        hold_id: None,
+    };
+    tokens::issue(conn, &wf.token_key, grant, to, expires).await
+}
+
+/// A token for the operators to ACCEPT or REJECT held message `hold_id` on `case`.
+pub(super) async fn hold_token(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    case: &Case,
+    hold_id: i64,
+) -> Result<String> {
+    let expires = crate::clock::now() + Duration::hours(wf.settings.workflow.token_valid_hours);
+    let grant = tokens::Grant {
+        case_id: case.id,
+        version: case.version,
+        hold_id: Some(hold_id),
+    };
+    let to = &wf.settings.agency.operators;
+    tokens::issue(conn, &wf.token_key, grant, to, expires).await
 }
 
 fn to_beneficiary(purpose: Purpose, key: String, case: &Case, context: Value) -> Draft {

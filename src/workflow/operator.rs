@@ -12,7 +12,7 @@ use super::cases::{self, Case};
 use super::commands::{self, Command};
 use super::filing::missing_of;
 use super::tokens::{self, Refusal};
-use super::{act, finish, notices, Handled, Workflow};
+use super::{act, finish, holds, notices, Handled, Workflow};
 use crate::domain::EmailAddress;
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::parse::ParsedMessage;
@@ -31,7 +31,8 @@ pub(super) fn is_command_attempt(
     has_token && !matches!(commands::parse(&top_of(parsed)), Ok(c) if c.is_empty())
 }
 
-fn top_of(parsed: &ParsedMessage) -> String {
+/// The unquoted top of a reply, where commands are read.
+pub(super) fn top_of(parsed: &ParsedMessage) -> String {
     crate::extract::new_text_of(&parsed.text)
 }
 
@@ -106,6 +107,11 @@ pub(super) async fn handle(
             return refuse(conn, wf, &who, case.as_ref(), refusal, "").await;
         }
     };
+    // A decision on a held message is about that message, not about the case's data: later
+    // changes to the case do not make its token stale.
+    if let Some(hold) = row.hold_id {
+        return holds::decide(conn, wf, &who, &row, hold).await;
+    }
     let case = cases::by_id(conn, row.case_id).await?;
     if case.version != row.version {
         let detail = format!(
@@ -236,13 +242,17 @@ async fn cases_by_token(conn: &mut SqliteConnection, token_id: i64) -> Result<Op
 }
 
 /// The mail that tried to command, and who sent it.
-struct Attempt<'a> {
-    message: &'a LedgerMessage,
-    parsed: &'a ParsedMessage,
-    sender: &'a EmailAddress,
+pub(super) struct Attempt<'a> {
+    /// Its ledger row.
+    pub message: &'a LedgerMessage,
+    /// It, parsed.
+    pub parsed: &'a ParsedMessage,
+    /// Its sender.
+    pub sender: &'a EmailAddress,
 }
 
-async fn refuse(
+/// Refuses a command: nothing changes; noted on the case when one is known; operators told.
+pub(super) async fn refuse(
     conn: &mut SqliteConnection,
     wf: &Workflow,
     who: &Attempt<'_>,

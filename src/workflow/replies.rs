@@ -115,6 +115,14 @@ pub(super) fn items_view(items: &[Item]) -> Value {
         .collect::<Vec<_>>())
 }
 
+/// What a message carried, as `{kind, value}` for the operators.
+pub(super) fn found_view(ex: &Extraction) -> Value {
+    json!(materials(ex)
+        .into_iter()
+        .map(|(kind, value, _)| json!({ "kind": kind.as_str(), "value": value }))
+        .collect::<Vec<_>>())
+}
+
 pub(super) fn missing_view(missing: &[Missing]) -> Value {
     json!(missing)
 }
@@ -141,7 +149,8 @@ fn clean_subject(subject: &str) -> String {
     }
 }
 
-fn excerpt(text: &str) -> String {
+/// The sender's new text, shortened, as the operators see it.
+pub(super) fn excerpt(text: &str) -> String {
     let body = crate::extract::new_text_of(text);
     let mut out: String = body.chars().take(EXCERPT_CHARS).collect();
     if body.chars().count() > EXCERPT_CHARS {
@@ -157,7 +166,7 @@ fn reply_language(wf: &Workflow, ex: &Extraction, case: Option<&Case>) -> Langua
 }
 
 /// A reply to the sender of `parsed`, threaded to it.
-fn reply(
+pub(super) fn reply(
     purpose: Purpose,
     key: &str,
     message: &LedgerMessage,
@@ -180,7 +189,7 @@ fn reply(
 }
 
 /// A notice to the operators, in their language.
-fn to_operators(
+pub(super) fn to_operators(
     wf: &Workflow,
     purpose: Purpose,
     key: &str,
@@ -356,10 +365,7 @@ pub(super) fn operator_forward(
             ServiceMention::Redirect(r) => r.display_name().to_string(),
         })
         .collect();
-    let found: Vec<Value> = materials(ex)
-        .into_iter()
-        .map(|(kind, value, _)| json!({ "kind": kind.as_str(), "value": value }))
-        .collect();
+    let found = found_view(ex);
     let context = json!({
         "reason": reason,
         "detail": detail,
@@ -567,6 +573,32 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         out.push(("operator_refused", json!({ "case": case, "sender": "x@evil.md", "subject": "Re: x", "reason": reason, "detail": "d", "ledger_id": 9 })));
     }
     out.push(("operator_refused", json!({ "case": null, "sender": "x@evil.md", "subject": "x", "reason": "unknown_token", "detail": "", "ledger_id": 9 })));
+    for private_key in [true, false] {
+        out.push(("receipt", json!({ "private_key": private_key })));
+    }
+    for (matched_by, same_domain, name) in [
+        ("reference", true, json!("Ion Rău")),
+        ("thread", false, Value::Null),
+    ] {
+        out.push(("operator_held", json!({
+            "case": case, "sender": "eve@evil.example", "sender_name": name, "same_domain": same_domain,
+            "matched_by": matched_by, "subject": "[EGOV-2026-0001] IP", "found": [{ "kind": "public_ip", "value": "203.0.113.66" }],
+            "problems": problems, "private_key": same_domain, "excerpt": "> IP: 203.0.113.66", "token": token,
+            "replied": same_domain,
+        })));
+    }
+    out.push((
+        "operator_reply_limit",
+        json!({ "address": "victim@example.md", "limit": 10, "sent": 10, "ledger_id": 42 }),
+    ));
+    out.push((
+        "operator_reused_id",
+        json!({ "ledger_id": 43, "earlier": 12, "sender": "eve@evil.example", "subject": "MDocs" }),
+    ));
+    out.push((
+        "operator_reused_id",
+        json!({ "ledger_id": 43, "earlier": 12, "sender": null, "subject": "" }),
+    ));
     for platform in [Redirect::MPay, Redirect::MConnect] {
         out.push(("redirect", json!({ "platform": platform.key(), "platform_name": platform.display_name(), "contact": platform.contact(), "original_subject": "MPay" })));
     }

@@ -64,6 +64,11 @@ impl TokenKey {
             )
             .as_bytes(),
         );
+        // Added only to tokens for a held message, so tokens issued before holds existed
+        // keep their MACs.
+        if let Some(hold) = row.hold_id {
+            mac.update(format!("|hold:{hold}").as_bytes());
+        }
         mac
     }
 }
@@ -83,6 +88,8 @@ pub struct TokenRow {
     pub expires_at: String,
     /// When it was used, if it was.
     pub used_at: Option<String>,
+    /// The held message it decides on (ACCEPT / REJECT), for tokens issued for one.
+    pub hold_id: Option<i64>,
 }
 
 /// Why a token does not count.
@@ -128,27 +135,43 @@ impl Refusal {
     }
 }
 
-/// Issues a token for `case_id` at `version`, good for `recipients` until `expires`.
+/// What a token is issued for.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant {
+    /// The case it acts on.
+    pub case_id: i64,
+    /// The case version it names.
+    pub version: i64,
+    /// The held message it decides on, when it is for one.
+    pub hold_id: Option<i64>,
+}
+
+/// Issues a token for `grant`, good for `recipients` until `expires`.
 pub async fn issue(
     conn: &mut SqliteConnection,
     key: &TokenKey,
-    case_id: i64,
-    version: i64,
+    grant: Grant,
     recipients: &[EmailAddress],
     expires: DateTime<Utc>,
 ) -> Result<String> {
+    let Grant {
+        case_id,
+        version,
+        hold_id,
+    } = grant;
     let recipients: Vec<&str> = recipients.iter().map(EmailAddress::as_str).collect();
     let recipients = serde_json::to_string(&recipients)?;
     let expires_at = stamp(expires);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO command_tokens (case_id, version, recipients, issued_at, expires_at)
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO command_tokens (case_id, version, recipients, issued_at, expires_at, hold_id)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(case_id)
     .bind(version)
     .bind(&recipients)
     .bind(crate::db::now())
     .bind(&expires_at)
+    .bind(hold_id)
     .fetch_one(&mut *conn)
     .await
     .context("issuing a token")?;
@@ -159,6 +182,7 @@ pub async fn issue(
         recipients,
         expires_at,
         used_at: None,
+        hold_id,
     };
     let mac = key.mac(&row).finalize().into_bytes();
     Ok(format!(
@@ -183,7 +207,8 @@ pub async fn verify(
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<TokenRow, Refusal>> {
     let row = sqlx::query(
-        "SELECT id, case_id, version, recipients, expires_at, used_at FROM command_tokens WHERE id = ?",
+        "SELECT id, case_id, version, recipients, expires_at, used_at, hold_id
+         FROM command_tokens WHERE id = ?",
     )
     .bind(found.0)
     .fetch_optional(&mut *conn)
@@ -199,6 +224,7 @@ pub async fn verify(
         recipients: row.get(3),
         expires_at: row.get(4),
         used_at: row.get(5),
+        hold_id: row.get(6),
     };
     // verify_truncated_left compares in constant time.
     if key.mac(&row).verify_truncated_left(&found.1).is_err() || found.1.len() != MAC_BYTES {

@@ -266,7 +266,13 @@ impl ImapSource {
         let found = session
             .uid_search(format!("HEADER Message-ID \"<{id}>\""))
             .await?;
-        Ok(found.into_iter().min())
+        // Two messages may share a Message-ID (anyone can write any); moving the wrong one
+        // would hide a message never read. Left in place, the rescan finds it by its bytes.
+        if found.len() > 1 {
+            tracing::warn!(uid = %locator.uid, "several messages carry this Message-ID after a UIDVALIDITY change; left in place");
+            return Ok(None);
+        }
+        Ok(found.into_iter().next())
     }
 
     /// Fetches several messages with one `UID FETCH uid,uid,... BODY.PEEK[]`, each kept as
