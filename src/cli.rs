@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::daemon::{shutdown_signal, Desk};
 use crate::domain::{CaseRef, EmailAddress, Language, Service};
 use crate::settings::Settings;
-use crate::workflow::commands::{self, Command as OperatorCommand};
+use crate::workflow::commands::{self, Command as OperatorCommand, Decision};
 use crate::workflow::{self, audit, cases, ItemKind};
 
 /// Prints a line on standard output; a reader that went away (`| head`) ends the output
@@ -94,6 +94,23 @@ pub enum CaseCommand {
         reference: String,
         /// The reason, as the beneficiary will read it.
         #[arg(required = true, num_args = 1..)]
+        reason: Vec<String>,
+    },
+    /// Accept a message held because its sender is not a contact of the case (as an
+    /// operator's ACCEPT reply): the sender becomes a contact, the message is filed.
+    Accept {
+        /// The case reference.
+        reference: String,
+        /// The held message's number (`case show` lists them).
+        message: i64,
+    },
+    /// Dismiss a held message (as an operator's REJECT reply to it): nothing is filed.
+    Dismiss {
+        /// The case reference.
+        reference: String,
+        /// The held message's number (`case show` lists them).
+        message: i64,
+        /// Why, for the timeline.
         reason: Vec<String>,
     },
     /// Set (correct) an item, confirmed: e.g. `case set EGOV-2026-0001 public_ip 194.0.2.10`.
@@ -324,6 +341,17 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
             let reason = non_empty("REASON", &reason.join(" "))?;
             operator_command(settings, &reference, OperatorCommand::Reject(reason)).await
         }
+        CaseCommand::Accept { reference, message } => {
+            held_decision(settings, &reference, message, Decision::Accept).await
+        }
+        CaseCommand::Dismiss {
+            reference,
+            message,
+            reason,
+        } => {
+            let decision = Decision::Reject(reason.join(" ").trim().to_string());
+            held_decision(settings, &reference, message, decision).await
+        }
         CaseCommand::Set {
             reference,
             item,
@@ -378,6 +406,26 @@ async fn operator_command(
         case.step,
         case.step.waiting_on().as_str()
     );
+    Ok(())
+}
+
+async fn held_decision(
+    settings: Settings,
+    reference: &str,
+    message: i64,
+    decision: Decision,
+) -> Result<()> {
+    let reference: CaseRef = reference.parse()?;
+    let desk = Desk::build(settings).await?;
+    let mut conn = desk.pool.acquire().await?;
+    let case = cases::by_reference(&mut conn, &reference)
+        .await?
+        .with_context(|| format!("no case {reference}"))?;
+    drop(conn);
+    let done =
+        workflow::holds::decide_by_hand(&desk.pool, &desk.workflow, &case, message, &decision)
+            .await?;
+    say!("{reference}  {done}");
     Ok(())
 }
 

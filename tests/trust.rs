@@ -94,7 +94,10 @@ fn a_stranger_using_a_cases_tag_is_held_told_nothing_and_filed_only_when_an_oper
     let held = desk.case(&reference);
     assert_eq!(values(&held), values(&before), "nothing filed");
     assert_eq!(held["step"], before["step"]);
-    assert_eq!(held["version"], before["version"], "operators' tokens stay good");
+    assert_eq!(
+        held["version"], before["version"],
+        "operators' tokens stay good"
+    );
     assert!(event_kinds(&held).contains(&"held".to_string()));
     assert_eq!(held["held"][0]["sender"], STRANGER);
 
@@ -124,7 +127,11 @@ fn a_stranger_using_a_cases_tag_is_held_told_nothing_and_filed_only_when_an_oper
     let notices = of_purpose(&desk, "operator_held");
     assert_eq!(notices.len(), 1);
     let notice = &notices[0];
-    assert!(notice.subject.contains("EXPEDITOR NECUNOSCUT"), "{}", notice.subject);
+    assert!(
+        notice.subject.contains("EXPEDITOR NECUNOSCUT"),
+        "{}",
+        notice.subject
+    );
     assert!(notice.text.contains(STRANGER) && notice.text.contains("194.0.2.66"));
     assert!(notice.raw.windows(12).any(|w| w == b"original.eml"));
 
@@ -138,7 +145,11 @@ fn a_stranger_using_a_cases_tag_is_held_told_nothing_and_filed_only_when_an_oper
     assert!(event_kinds(&accepted).contains(&"contact_added".to_string()));
     let answered = to(&desk, STRANGER);
     assert_eq!(answered.len(), 2, "the receipt, then the acknowledgement");
-    assert!(answered[1].subject.contains(&reference), "{}", answered[1].subject);
+    assert!(
+        answered[1].subject.contains(&reference),
+        "{}",
+        answered[1].subject
+    );
 
     // Accepted once, trusted from then on: the next mail is filed directly.
     desk.deliver(
@@ -153,7 +164,11 @@ fn a_stranger_using_a_cases_tag_is_held_told_nothing_and_filed_only_when_an_oper
     );
     once_at(&desk, "2026-12-01T10:00:00Z");
     assert!(values(&desk.case(&reference)).contains(&"194.0.2.67".to_string()));
-    assert_eq!(of_purpose(&desk, "operator_held").len(), 1, "not held again");
+    assert_eq!(
+        of_purpose(&desk, "operator_held").len(),
+        1,
+        "not held again"
+    );
 }
 
 #[test]
@@ -170,21 +185,33 @@ fn a_stranger_answering_in_a_cases_thread_is_held_and_a_rejection_files_nothing(
             STRANGER,
             "Re: Solicitare conectare MDocs",
             "eve-1@evil.example",
-            &format!("In-Reply-To: {}\r\nReferences: {}\r\n", ack.message_id, ack.message_id),
+            &format!(
+                "In-Reply-To: {}\r\nReferences: {}\r\n",
+                ack.message_id, ack.message_id
+            ),
             "Adresa IP publică: 194.0.2.66\r\n",
         ),
     );
     once_at(&desk, LATER);
     assert_eq!(values(&desk.case(&reference)), before);
     let notice = of_purpose(&desk, "operator_held").remove(0);
-    assert!(notice.text.contains("un răspuns la un mesaj al solicitării"), "{}", notice.text);
+    assert!(
+        notice
+            .text
+            .contains("un răspuns la un mesaj al solicitării"),
+        "{}",
+        notice.text
+    );
 
     // A confirmation does not say which decision was meant: refused, nothing changes.
     desk.deliver("3.eml", &operator_reply(1, &notice, "DA"));
     once_at(&desk, LATER);
     assert_eq!(desk.case(&reference)["held"].as_array().unwrap().len(), 1);
 
-    desk.deliver("4.eml", &operator_reply(2, &notice, "REJECT nu este din instituție"));
+    desk.deliver(
+        "4.eml",
+        &operator_reply(2, &notice, "REJECT nu este din instituție"),
+    );
     once_at(&desk, LATER_STILL);
     let case = desk.case(&reference);
     assert_eq!(values(&case), before);
@@ -220,11 +247,37 @@ fn a_colleague_at_the_contacts_domain_is_held_too_with_the_domain_named() {
     assert_eq!(values(&desk.case(&reference)), before);
     let notice = of_purpose(&desk, "operator_held").remove(0);
     assert!(
-        notice.text.contains("același domeniu ca persoana de contact"),
+        notice
+            .text
+            .contains("același domeniu ca persoana de contact"),
         "{}",
         notice.text
     );
     assert!(token_in(&notice.text).starts_with("egov-token:"));
+
+    // Mail down, or the token expired: the same decision at the command line.
+    let held = desk.case(&reference)["held"][0]["message"].to_string();
+    let out = desk.run(&["--clock", LATER_STILL, "case", "accept", &reference, &held]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ACCEPT maria.rusu@asp.gov.md"));
+    let case = desk.case(&reference);
+    assert!(values(&case).contains(&"194.0.2.11".to_string()));
+    assert_eq!(
+        case["contacts"],
+        serde_json::json!(["maria.rusu@asp.gov.md"])
+    );
+    let actor = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "contact_added")
+        .map(|e| e["actor"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(actor.starts_with("cli:"), "{actor}");
+    let refused = desk
+        .command(&["case", "dismiss", &reference, &held])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "decided once");
 }
 
 #[test]
@@ -248,7 +301,11 @@ fn forged_mail_makes_at_most_the_daily_limit_of_answers_to_a_victim_and_one_noti
 
     let warnings = to(&desk, victim);
     assert_eq!(warnings.len(), 10, "workflow.max_replies_per_day");
-    assert_eq!(of_purpose(&desk, "operator_reply_limit").len(), 1, "told once");
+    assert_eq!(
+        of_purpose(&desk, "operator_reply_limit").len(),
+        1,
+        "told once"
+    );
     let notice = &of_purpose(&desk, "operator_reply_limit")[0];
     assert!(notice.text.contains(victim));
     // Nothing was lost: every message was recorded, handled and moved.
@@ -286,7 +343,11 @@ fn a_different_message_reusing_a_message_id_is_recorded_processed_and_reported()
     );
     once_at(&desk, LATER);
     let cases = desk.cases();
-    assert_eq!(cases.len(), 2, "the second message was processed: {cases:?}");
+    assert_eq!(
+        cases.len(),
+        2,
+        "the second message was processed: {cases:?}"
+    );
     assert_eq!(to(&desk, STRANGER).len(), 1, "and answered");
     let reports = of_purpose(&desk, "operator_reused_id");
     assert_eq!(reports.len(), 1);

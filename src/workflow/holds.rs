@@ -197,25 +197,17 @@ pub(super) async fn decide(
         drop(savepoint);
         return operator::refuse(conn, wf, who, Some(&case), Refusal::Used, "").await;
     }
-    let (state, done) = match &decision {
-        Decision::Accept => {
-            accept(&mut savepoint, wf, &case, &hold, &actor, who.message.id).await?;
-            (HoldState::Accepted, format!("ACCEPT {}", hold.sender))
-        }
-        Decision::Reject(reason) => {
-            audit::note(
-                &mut savepoint,
-                case.id,
-                &actor,
-                Some(who.message.id),
-                "hold_rejected",
-                json!({ "sender": hold.sender.as_str(), "held_message": hold.message_id, "reason": reason }),
-            )
-            .await?;
-            (HoldState::Rejected, format!("REJECT {}", hold.sender))
-        }
-    };
-    decided(&mut savepoint, hold_id, state, &actor).await?;
+    let done = apply(
+        &mut savepoint,
+        wf,
+        &case,
+        &hold,
+        hold_id,
+        &decision,
+        &actor,
+        Some(who.message.id),
+    )
+    .await?;
     savepoint.commit().await.context("committing a savepoint")?;
     let now = cases::by_id(conn, case.id).await?;
     let key = format!("mail:{}", who.message.id);
@@ -243,6 +235,82 @@ pub(super) async fn decide(
     Ok(handled)
 }
 
+/// Decides on the message held on `case` as ledger message `message`, typed at the command
+/// line (no token: the terminal is the operator's). Returns what was done.
+pub async fn decide_by_hand(
+    pool: &sqlx::SqlitePool,
+    wf: &Workflow,
+    case: &Case,
+    message: i64,
+    decision: &Decision,
+) -> Result<String> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    let hold_id: i64 = sqlx::query_scalar(
+        "SELECT id FROM holds WHERE case_id = ? AND message_id = ? AND state = 'held'",
+    )
+    .bind(case.id)
+    .bind(message)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("looking up a held message")?
+    .with_context(|| {
+        format!(
+            "no message #{message} waits for a decision on {}",
+            case.reference
+        )
+    })?;
+    let hold = by_id(&mut tx, hold_id).await?;
+    let done = apply(
+        &mut tx,
+        wf,
+        case,
+        &hold,
+        hold_id,
+        decision,
+        &Actor::cli(),
+        None,
+    )
+    .await?;
+    tx.commit().await.context("committing a decision")?;
+    tracing::info!(case = %case.reference, decision = %done, "held message decided by hand");
+    Ok(done)
+}
+
+/// Carries out a decision: accepted (contact added, message filed and answered) or
+/// rejected (noted); the hold is marked either way.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    case: &Case,
+    hold: &Hold,
+    hold_id: i64,
+    decision: &Decision,
+    actor: &Actor,
+    cause: Option<i64>,
+) -> Result<String> {
+    let (state, done) = match decision {
+        Decision::Accept => {
+            accept(conn, wf, case, hold, actor, cause).await?;
+            (HoldState::Accepted, format!("ACCEPT {}", hold.sender))
+        }
+        Decision::Reject(reason) => {
+            audit::note(
+                conn,
+                case.id,
+                actor,
+                cause,
+                "hold_rejected",
+                json!({ "sender": hold.sender.as_str(), "held_message": hold.message_id, "reason": reason }),
+            )
+            .await?;
+            (HoldState::Rejected, format!("REJECT {}", hold.sender))
+        }
+    };
+    decided(conn, hold_id, state, actor).await?;
+    Ok(done)
+}
+
 /// The sender becomes a contact of the case, and what the held message carried is filed and
 /// answered as if it had come from the contact.
 async fn accept(
@@ -251,14 +319,14 @@ async fn accept(
     case: &Case,
     hold: &Hold,
     actor: &Actor,
-    cause: i64,
+    cause: Option<i64>,
 ) -> Result<()> {
-    contacts::add(conn, case.id, &hold.sender, actor, Some(cause)).await?;
+    contacts::add(conn, case.id, &hold.sender, actor, cause).await?;
     audit::record(
         conn,
         case.id,
         actor,
-        Some(cause),
+        cause,
         "contact_added",
         json!({ "address": hold.sender.as_str(), "held_message": hold.message_id }),
     )
