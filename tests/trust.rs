@@ -364,3 +364,29 @@ fn a_different_message_reusing_a_message_id_is_recorded_processed_and_reported()
     assert_eq!(to(&desk, BENEFICIARY).len(), 1);
     assert_eq!(of_purpose(&desk, "operator_reused_id").len(), 1);
 }
+
+#[test]
+fn a_reference_guessed_by_counting_names_no_case() {
+    let desk = Desk::new();
+    let reference = opened_mdocs_case(&desk);
+    // EGOV-2026-0001-XXXX: the year and number are easy to guess, the suffix is not.
+    let counted = &reference[..reference.rfind('-').unwrap()];
+    assert_eq!(counted, "EGOV-2026-0001");
+    let before = values(&desk.case(&reference));
+    desk.deliver(
+        "2.eml",
+        &message(
+            STRANGER,
+            &format!("Re: [{counted}] MDocs"),
+            "eve-1@evil.example",
+            "",
+            "Adresa IP publică: 194.0.2.66\r\n",
+        ),
+    );
+    once_at(&desk, LATER);
+    assert_eq!(values(&desk.case(&reference)), before);
+    assert!(of_purpose(&desk, "operator_held").is_empty());
+    let forwarded = of_purpose(&desk, "operator_forward");
+    assert_eq!(forwarded.len(), 1);
+    assert!(forwarded[0].text.contains(counted), "{}", forwarded[0].text);
+}

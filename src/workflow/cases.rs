@@ -126,7 +126,7 @@ pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
     .fetch_one(&mut *conn)
     .await
     .context("allocating a case reference")?;
-    let reference = CaseRef::new(
+    let reference = CaseRef::issue(
         u16::try_from(year).context("year out of range")?,
         u32::try_from(sequence).context("case sequence out of range")?,
     );
