@@ -285,10 +285,10 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
             } else if all.is_empty() {
                 say!("no cases");
             } else {
-                say!("REFERENCE        SERVICE    STEP                 WAITING ON   INSTITUTION");
+                say!("REFERENCE             SERVICE    STEP                 WAITING ON   INSTITUTION");
                 for c in &all {
                     say!(
-                        "{:<16} {:<10} {:<20} {:<12} {}",
+                        "{:<21} {:<10} {:<20} {:<12} {}",
                         c.reference,
                         c.service,
                         c.step,
