@@ -1,6 +1,8 @@
 //! Stage 3a, parse (pure): raw bytes in, an owned [`ParsedMessage`] out, or the reason the
 //! bytes are not a message we can act on.
 
+mod automated;
+pub mod clean;
 mod html;
 mod report;
 
@@ -166,7 +168,7 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
         authors: authors(&message),
-        automated: automated(&message),
+        automated: automated::automated(&message),
         authentication_results: message
             .header_raw("Authentication-Results")
             .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")),
@@ -274,55 +276,6 @@ fn authors(message: &Message) -> usize {
             _ => 1,
         })
         .sum()
-}
-
-/// Why a message was written by a machine, per RFC 3834 and common practice.
-fn automated(message: &Message) -> Option<String> {
-    let header = |name: &str| {
-        message
-            .header_raw(name)
-            .map(|v| v.trim().to_ascii_lowercase())
-    };
-    if let Some(v) = header("Auto-Submitted").filter(|v| !v.starts_with("no")) {
-        return Some(format!("Auto-Submitted: {v}"));
-    }
-    if let Some(v) = header("Precedence").filter(|v| ["bulk", "list", "junk"].contains(&v.as_str()))
-    {
-        return Some(format!("Precedence: {v}"));
-    }
-    if let Some(list) = message
-        .headers()
-        .iter()
-        .find(|h| h.name.as_str().to_ascii_lowercase().starts_with("list-"))
-    {
-        return Some(format!("mailing list ({})", list.name.as_str()));
-    }
-    // An empty return path (`<>`) is how bounces and other notifications are sent.
-    if header("Return-Path").is_some_and(|v| {
-        v.trim_matches(|c: char| c.is_whitespace() || c == '<' || c == '>')
-            .is_empty()
-    }) {
-        return Some("empty return path".into());
-    }
-    if message.content_type().is_some_and(|ct| {
-        ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct
-                .subtype()
-                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-    }) {
-        return Some("delivery report (multipart/report)".into());
-    }
-    let from = message
-        .from()
-        .and_then(Address::first)
-        .and_then(|a| a.address())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let local = from.split('@').next().unwrap_or_default();
-    if local == "mailer-daemon" || local == "postmaster" {
-        return Some(format!("sent by {local}"));
-    }
-    None
 }
 
 fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {
