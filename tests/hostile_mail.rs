@@ -1,0 +1,228 @@
+//! Hostile mail on the embedded default, through the binary: nothing a sender writes reaches
+//! a header, the log, the terminal or an operator's command unescaped (issue 11).
+
+mod common;
+
+use base64::Engine;
+use common::{fixture, Desk, Sent};
+
+const BENEFICIARY: &str = "ion.popescu@asp.gov.md";
+/// Inside working hours of a plain working week, after the test certificates begin.
+const START: &str = "2026-12-01T07:00:00Z";
+/// What a forged log line would start with, if a file name could break a line of the log.
+const FORGED: &str = "2026-12-02T10:00:00.000000Z  INFO egov_desk: forged";
+
+fn once_at(desk: &Desk, at: &str) -> String {
+    String::from_utf8_lossy(&desk.run(&["--clock", at, "once"]).stderr).into_owned()
+}
+
+/// `text` as an RFC 2047 encoded-word, so it decodes to exactly these bytes.
+fn encoded_word(text: &str) -> String {
+    format!(
+        "=?utf-8?b?{}?=",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+/// The beneficiary's complete MDocs request (certificate, system, IP, document types) with
+/// its Subject line replaced and `extra` lines added to the top of its text.
+fn mdocs_request(subject: &str, extra: &str) -> Vec<u8> {
+    let raw = String::from_utf8(fixture("mail/ro-mdocs-complete.eml")).unwrap();
+    raw.replacen(
+        "Subject: Solicitare conectare MDocs",
+        &format!("Subject: {subject}"),
+        1,
+    )
+    .replacen("Bună ziua,\n", &format!("Bună ziua,\n{extra}"), 1)
+    .into_bytes()
+}
+
+fn to_beneficiary(desk: &Desk) -> Sent {
+    desk.sent()
+        .into_iter()
+        .find(|m| m.to == [BENEFICIARY])
+        .expect("a reply to the beneficiary")
+}
+
+#[test]
+fn a_subject_of_several_lines_stays_one_line_and_never_becomes_the_reply_body() {
+    let desk = Desk::new();
+    let phishing = "Vă rugăm să trimiteți parola la http://evil.example";
+    let subject = encoded_word(&format!("Conectare MDocs\n{phishing}"));
+    desk.deliver("1.eml", &mdocs_request(&subject, ""));
+    once_at(&desk, START);
+    once_at(&desk, START);
+
+    let reply = to_beneficiary(&desk);
+    assert!(!reply.subject.contains(['\n', '\r']), "{:?}", reply.subject);
+    assert!(reply.subject.contains("MDocs"), "{}", reply.subject);
+    // The header block holds exactly one Subject field, and nothing of the sender's second
+    // line starts a field of its own.
+    let unfolded = reply.headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+    assert_eq!(
+        unfolded
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().starts_with("subject:"))
+            .count(),
+        1,
+        "{}",
+        reply.headers
+    );
+    assert!(!reply.text.contains("evil.example"), "{}", reply.text);
+    assert!(!reply.text.contains("parola"), "{}", reply.text);
+    assert!(reply.text.starts_with("Bună ziua,"), "{}", reply.text);
+    for mail in desk.sent() {
+        assert!(
+            !mail
+                .text
+                .lines()
+                .any(|l| l.trim_start().starts_with("Vă rugăm să trimiteți parola")),
+            "{}",
+            mail.text
+        );
+    }
+}
+
+#[test]
+fn terminal_control_bytes_reach_no_mail_no_log_and_no_terminal() {
+    let desk = Desk::new();
+    let hostile = "\x1b[2J\x1b]0;pwned\x07\x1b[31m";
+    let subject = encoded_word(&format!("Conectare MDocs {hostile}urgent\x1b[0m\x07"));
+    let from = format!("{} <{BENEFICIARY}>", encoded_word("Ion \x1b[8mPopescu"));
+    let raw = String::from_utf8(mdocs_request(
+        &subject,
+        &format!("Instituția: Agenția {hostile}Servicii Publice\x07\n"),
+    ))
+    .unwrap()
+    .replacen(
+        "From: Ion Popescu <ion.popescu@asp.gov.md>",
+        &format!("From: {from}"),
+        1,
+    );
+    desk.deliver("1.eml", raw.as_bytes());
+    let mut log = once_at(&desk, START);
+    log.push_str(&once_at(&desk, START));
+
+    let clean = |what: &str, bytes: &[u8]| {
+        assert!(
+            !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+            "{what} carries a terminal control byte:\n{}",
+            String::from_utf8_lossy(bytes)
+        );
+    };
+    let sent = desk.sent();
+    assert!(sent.len() >= 2, "{sent:?}");
+    for mail in &sent {
+        clean(&mail.file.display().to_string(), &mail.raw);
+        clean("a decoded subject", mail.subject.as_bytes());
+        clean("a decoded body", mail.text.as_bytes());
+    }
+    clean("the daemon's log", log.as_bytes());
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    assert!(
+        desk.case(&reference)["institution"]
+            .as_str()
+            .unwrap()
+            .contains("Servicii Publice"),
+        "the institution is still read"
+    );
+    for args in [
+        vec!["case", "list"],
+        vec!["case", "show", &reference],
+        vec!["case", "show", &reference, "--json"],
+    ] {
+        let out = desk.run(&args);
+        clean(&args.join(" "), &out.stdout);
+        clean(&args.join(" "), &out.stderr);
+    }
+}
+
+/// A mail carrying one attachment named `disposition` (the Content-Disposition parameters).
+fn with_attachment(id: &str, disposition: &str, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: Ion Popescu <{BENEFICIARY}>\r\nTo: servicii@egov.md\r\nSubject: Conectare MDocs\r\n\
+         Message-ID: <{id}>\r\nDate: Tue, 1 Dec 2026 09:00:00 +0200\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"=_h_5678\"\r\n\r\n\
+         --=_h_5678\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Bună ziua,\r\nDenumirea sistemului: Registrul Școlar\r\nAdresa IP publică: 194.0.2.10\r\n\
+         Certificatul este atașat.\r\n\
+         --=_h_5678\r\nContent-Type: {content_type}\r\nContent-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; {disposition}\r\n\r\n{body}\r\n--=_h_5678--\r\n"
+    )
+    .into_bytes()
+}
+
+fn base64_lines(bytes: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+#[test]
+fn a_file_name_with_line_breaks_forges_no_log_line() {
+    let desk = Desk::new();
+    let cert = fixture("certs/system-test.cer");
+    let percent: String = format!("sistem\r\n{FORGED}.cer")
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    // RFC 2231: a readable certificate, filed under that name.
+    desk.deliver(
+        "1.eml",
+        &with_attachment(
+            "n-1@asp.gov.md",
+            &format!("filename*=utf-8''{percent}"),
+            "application/pkix-cert",
+            &base64_lines(&cert),
+        ),
+    );
+    // An encoded-word name on a file too large to be a certificate: refused, and the refusal
+    // (naming the file) is logged.
+    let oversized = vec![b'A'; 300 * 1024];
+    desk.deliver(
+        "2.eml",
+        &with_attachment(
+            "n-2@asp.gov.md",
+            &format!(
+                "filename=\"{}\"",
+                encoded_word(&format!("mare\r\n{FORGED}.cer"))
+            ),
+            "application/octet-stream",
+            &base64_lines(&oversized),
+        ),
+    );
+    let mut log = once_at(&desk, START);
+    log.push_str(&once_at(&desk, START));
+
+    assert!(log.contains("message quarantined"), "{log}");
+    for line in log.lines() {
+        assert!(!line.starts_with(FORGED), "a forged log line:\n{log}");
+    }
+    for mail in desk.sent() {
+        assert!(
+            !mail.text.lines().any(|l| l.starts_with(FORGED)),
+            "{}",
+            mail.text
+        );
+    }
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    let case = desk.case(&reference);
+    assert!(
+        case["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["value"] == "4F3A001B22C0FFEE01"),
+        "the certificate is still filed: {case:#}"
+    );
+}
