@@ -4,8 +4,9 @@
 mod common;
 
 use base64::Engine;
-use common::{fixture, Desk, Sent};
+use common::{fixture, message, token_in, Desk, Sent};
 
+const OPERATOR: &str = "operator@egov.md";
 const BENEFICIARY: &str = "ion.popescu@asp.gov.md";
 /// Inside working hours of a plain working week, after the test certificates begin.
 const START: &str = "2026-12-01T07:00:00Z";
@@ -35,6 +36,10 @@ fn mdocs_request(subject: &str, extra: &str) -> Vec<u8> {
     )
     .replacen("Bună ziua,\n", &format!("Bună ziua,\n{extra}"), 1)
     .into_bytes()
+}
+
+fn step_of(desk: &Desk, reference: &str) -> String {
+    desk.case(reference)["step"].as_str().unwrap().to_string()
 }
 
 fn to_beneficiary(desk: &Desk) -> Sent {
@@ -225,4 +230,128 @@ fn a_file_name_with_line_breaks_forges_no_log_line() {
             .any(|i| i["value"] == "4F3A001B22C0FFEE01"),
         "the certificate is still filed: {case:#}"
     );
+}
+
+/// The operator update's text as an operator's mail client shows it in HTML. Clients that
+/// draw plain-text quotes as styling drop their `> ` markers when they answer in HTML, so
+/// the beneficiary's quoted "OK" comes back bare: only the HTML says it is quoted.
+fn as_html(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let bare = l.strip_prefix('>').map_or(l, str::trim_start);
+            let escaped = bare
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            if escaped.trim().is_empty() {
+                "<div><br></div>".to_string()
+            } else {
+                format!("<div>{escaped}</div>")
+            }
+        })
+        .collect()
+}
+
+/// An HTML-only operator reply to `update`: `body` is the whole HTML body.
+fn html_reply(n: u32, update: &Sent, body: &str) -> Vec<u8> {
+    format!(
+        "From: {OPERATOR}\r\nTo: servicii@egov.md\r\nSubject: Re: {subject}\r\n\
+         Message-ID: <html-{n}@egov.md>\r\nIn-Reply-To: {id}\r\n\
+         Date: Tue, 1 Dec 2026 09:30:00 +0200\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         <html><body>{body}</body></html>\r\n",
+        subject = update.subject,
+        id = update.message_id,
+    )
+    .into_bytes()
+}
+
+#[test]
+fn quoted_html_and_a_pasted_update_never_command() {
+    let desk = Desk::new();
+    // The beneficiary's own text holds a line that reads like consent.
+    desk.deliver(
+        "1.eml",
+        &mdocs_request("Solicitare conectare MDocs", "OK\n"),
+    );
+    once_at(&desk, START);
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    assert_eq!(step_of(&desk, &reference), "materials_review");
+    let update = desk
+        .sent()
+        .into_iter()
+        .find(|m| m.to == [OPERATOR])
+        .expect("the operators' update");
+    let token = token_in(&update.text);
+    assert!(
+        update.text.lines().any(|l| l.trim_end() == "> OK"),
+        "the beneficiary's words are quoted in the update:\n{}",
+        update.text
+    );
+
+    let remark = "<div>Mă uit mâine pe certificat.</div><div><br></div>";
+    let quoted = as_html(&update.text);
+    let replies = [
+        // Thunderbird, Roundcube and most webmail.
+        format!("{remark}<blockquote style=\"margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex\">{quoted}</blockquote>"),
+        // Gmail, its attribution line deleted by the operator.
+        format!("<div dir=\"ltr\">{remark}</div><br><div class=\"gmail_quote\">{quoted}</div>"),
+        // Outlook on the web: the header block is in the client's language, whatever it is.
+        format!(
+            "{remark}<hr style=\"display:inline-block;width:98%\" tabindex=\"-1\"><div id=\"divRplyFwdMsg\" dir=\"ltr\">\
+             <font face=\"Calibri, sans-serif\" style=\"font-size:11pt\" color=\"#000000\"><b>Von:</b> Agenția &lt;servicii@egov.md&gt;<br>\
+             <b>Gesendet:</b> Dienstag, 1. Dezember 2026 09:00<br><b>Betreff:</b> {subject}</font><div>&nbsp;</div></div><div>{quoted}</div>",
+            subject = update.subject
+        ),
+        // Outlook on the desktop: a bordered separator, then the original.
+        format!(
+            "<div class=\"WordSection1\"><p class=\"MsoNormal\">Mă uit mâine pe certificat.</p>\
+             <div style=\"border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm\">\
+             <p class=\"MsoNormal\"><b>De&nbsp;:</b> Agenția &lt;servicii@egov.md&gt;<br><b>Envoyé&nbsp;:</b> mardi 1 décembre 2026 09:00</p></div>\
+             <p class=\"MsoNormal\">&nbsp;</p>{quoted}</div>"
+        ),
+        // Apple Mail.
+        format!("{remark}<div><br><blockquote type=\"cite\"><div>{quoted}</div></blockquote></div>"),
+    ];
+    for (n, body) in replies.iter().enumerate() {
+        let n = u32::try_from(n).unwrap() + 10;
+        desk.deliver(&format!("{n}.eml"), &html_reply(n, &update, body));
+        once_at(&desk, START);
+        assert_eq!(
+            step_of(&desk, &reference),
+            "materials_review",
+            "quoted HTML commanded: {body}"
+        );
+    }
+    // A plain-text client that pastes the whole update back unquoted under a remark.
+    desk.deliver(
+        "20.eml",
+        &message(
+            OPERATOR,
+            &format!("Re: {}", update.subject),
+            "pasted-20@egov.md",
+            &format!("In-Reply-To: {}\r\n", update.message_id),
+            &format!("Mă uit mâine.\r\n\r\n{}", update.text.replace('\n', "\r\n")),
+        ),
+    );
+    once_at(&desk, START);
+    let case = desk.case(&reference);
+    assert_eq!(case["step"], "materials_review", "{case:#}");
+    assert!(case["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == "parsed"));
+
+    // The token was good all along: the operator's own OK above the same quote works.
+    desk.deliver(
+        "21.eml",
+        &html_reply(
+            21,
+            &update,
+            &format!("<div>OK</div><blockquote type=\"cite\">{quoted}</blockquote>"),
+        ),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "contract", "token {token}");
 }
