@@ -355,3 +355,74 @@ fn quoted_html_and_a_pasted_update_never_command() {
     once_at(&desk, START);
     assert_eq!(step_of(&desk, &reference), "contract", "token {token}");
 }
+
+/// `count` distinct PEM certificates: the test certificate with its serial's last two bytes
+/// changed (nothing checks the signature).
+fn many_certificates(count: u16) -> String {
+    let der = fixture("certs/system-test.cer");
+    let serial = [0x4f, 0x3a, 0x00, 0x1b, 0x22, 0xc0, 0xff, 0xee, 0x01];
+    let at = der
+        .windows(serial.len())
+        .position(|w| w == serial)
+        .expect("the serial in the DER")
+        + serial.len()
+        - 2;
+    (0..count)
+        .map(|i| {
+            let mut one = der.clone();
+            one[at..at + 2].copy_from_slice(&i.to_be_bytes());
+            let body = base64::engine::general_purpose::STANDARD.encode(&one);
+            let lines: Vec<&str> = body
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_flood_of_certificates_files_at_most_the_cap_and_says_so() {
+    let desk = Desk::new();
+    let pem = many_certificates(400);
+    desk.deliver(
+        "1.eml",
+        &with_attachment(
+            "flood-1@asp.gov.md",
+            "filename=\"certificate.txt\"",
+            "text/plain",
+            &base64_lines(pem.as_bytes()),
+        ),
+    );
+    once_at(&desk, START);
+    once_at(&desk, START);
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    let case = desk.case(&reference);
+    let certificates = case["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "certificate")
+        .count();
+    assert_eq!(certificates, 10, "{case:#}");
+    let reply = to_beneficiary(&desk);
+    assert!(
+        reply.raw.len() < 50_000,
+        "a reply of {} bytes",
+        reply.raw.len()
+    );
+    assert!(
+        reply
+            .text
+            .contains("prea multe certificate (în total: 400); au fost citite doar primele 10"),
+        "{}",
+        reply.text
+    );
+    for mail in desk.sent() {
+        assert!(mail.raw.len() < 50_000, "{} bytes", mail.raw.len());
+    }
+}

@@ -22,7 +22,8 @@ const CERTIFICATE_FILES: [&str; 10] = [
     ".cer", ".crt", ".pem", ".der", ".p7b", ".p7c", ".pfx", ".p12", ".key", ".cert",
 ];
 
-/// What a message may not exceed; over any of these it is refused whole.
+/// What a message may not exceed; over any of these it is refused whole (except
+/// `max_certificates`, which caps what is read from it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Most MIME parts, nested messages included.
@@ -33,6 +34,8 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Largest certificate or key file.
     pub max_certificate_bytes: usize,
+    /// Most certificates read from one message; the rest are reported, never filed.
+    pub max_certificates: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             max_depth: 10,
             max_header_bytes: 64 * 1024,
             max_certificate_bytes: 256 * 1024,
+            max_certificates: 10,
         }
     }
 }

@@ -508,6 +508,7 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "questioned_serial", "serial": "08", "reason": "other_system" },
         { "kind": "questioned_serial", "serial": "09", "reason": "other_environment" },
         { "kind": "same_key_test_and_prod", "serials": ["0A", "0B"] },
+        { "kind": "too_many_certificates", "found": 400, "limit": 10 },
     ]);
     let ack = |case: Value, complete: bool| {
         json!({
