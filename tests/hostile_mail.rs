@@ -426,3 +426,45 @@ fn a_flood_of_certificates_files_at_most_the_cap_and_says_so() {
         assert!(mail.raw.len() < 50_000, "{} bytes", mail.raw.len());
     }
 }
+
+#[test]
+fn an_auto_submitted_notification_is_never_answered() {
+    let desk = Desk::new();
+    desk.deliver(
+        "1.eml",
+        &message(
+            &format!("Ion Popescu <{BENEFICIARY}>"),
+            "Conectare MDocs",
+            "auto-1@asp.gov.md",
+            "Auto-Submitted: notification\r\n",
+            "Solicităm conectarea la MDocs.\r\nAdresa IP publică: 194.0.2.10",
+        ),
+    );
+    desk.deliver(
+        "2.eml",
+        &message(
+            "Maria <maria@cnam.gov.md>",
+            "Conectare MDocs",
+            "auto-2@cnam.gov.md",
+            "Precedence: junk (spam filter)\r\nX-Autoreply: yes\r\n",
+            "Solicităm conectarea la MDocs.",
+        ),
+    );
+    once_at(&desk, START);
+    once_at(&desk, START);
+    let sent = desk.sent();
+    let recipients: Vec<&[String]> = sent.iter().map(|m| m.to.as_slice()).collect();
+    assert!(
+        recipients.iter().all(|to| *to == [OPERATOR]),
+        "{recipients:?}"
+    );
+    assert!(desk.cases().is_empty());
+    let forwarded: Vec<&Sent> = sent
+        .iter()
+        .filter(|m| m.file.to_string_lossy().contains("-operator_forward-"))
+        .collect();
+    assert_eq!(forwarded.len(), 2, "both are shown to the operators");
+    assert!(forwarded
+        .iter()
+        .any(|m| m.text.contains("Auto-Submitted: notification")));
+}
