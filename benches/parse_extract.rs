@@ -17,6 +17,7 @@ fn parse_and_extract(c: &mut Criterion) {
         expiry_warning_days: 30,
         min_rsa_bits: 2048,
         min_ec_bits: 256,
+        max_certificates: limits.max_certificates,
     };
     // A typical request: a few lines of Romanian with a system name, an IP, document
     // types and one DER certificate attached.

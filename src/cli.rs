@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::daemon::{shutdown_signal, Desk};
 use crate::domain::{CaseRef, EmailAddress, Language, Service};
+use crate::parse::clean::one_line;
 use crate::settings::Settings;
 use crate::workflow::commands::{self, Command as OperatorCommand, Decision};
 use crate::workflow::{self, audit, cases, ItemKind};
@@ -263,10 +264,7 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
                 service: args.service.parse::<Service>().context("--service")?,
                 institution: non_empty("--institution", &args.institution)?,
                 contact: args.contact.parse::<EmailAddress>().context("--contact")?,
-                system_name: args
-                    .system
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty()),
+                system_name: args.system.map(|s| one_line(&s)).filter(|s| !s.is_empty()),
                 language: args.language.parse::<Language>().context("--language")?,
                 renews_serial: None,
             };
@@ -349,7 +347,7 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
             message,
             reason,
         } => {
-            let decision = Decision::Reject(reason.join(" ").trim().to_string());
+            let decision = Decision::Reject(one_line(&reason.join(" ")));
             held_decision(settings, &reference, message, decision).await
         }
         CaseCommand::Set {
@@ -429,10 +427,11 @@ async fn held_decision(
     Ok(())
 }
 
+/// A value of one line, cleaned as mail is: it reaches templates, headers and terminals.
 fn non_empty(flag: &str, value: &str) -> Result<String> {
-    let v = value.trim();
+    let v = one_line(value);
     anyhow::ensure!(!v.is_empty(), "{flag} must not be empty");
-    Ok(v.to_string())
+    Ok(v)
 }
 
 fn case_json(c: &cases::Case) -> serde_json::Value {
@@ -545,5 +544,19 @@ fn print_timeline(events: &[audit::Event]) {
             detail,
             cause
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_given_by_hand_are_cleaned_to_one_line() {
+        assert_eq!(
+            non_empty("--institution", " ASP\n\x1b]0;x\x07 Chișinău ").unwrap(),
+            "ASP ]0;x Chișinău"
+        );
+        assert!(non_empty("--institution", "\x1b\r\n").is_err());
     }
 }

@@ -315,6 +315,7 @@ struct RawLimits {
     max_depth: i64,
     max_header_bytes: i64,
     max_certificate_bytes: i64,
+    max_certificates: i64,
 }
 
 #[derive(Deserialize)]
@@ -475,6 +476,7 @@ impl Settings {
             max_depth: size("limits.max_depth", l.max_depth)?,
             max_header_bytes: size("limits.max_header_bytes", l.max_header_bytes)?,
             max_certificate_bytes: size("limits.max_certificate_bytes", l.max_certificate_bytes)?,
+            max_certificates: size("limits.max_certificates", l.max_certificates)?,
         };
         let c = raw.certificates;
         let bits = |key: &str, v: i64| -> Result<u32> {

@@ -12,6 +12,7 @@ use x509_parser::public_key::PublicKey;
 use super::environment::{environment_of, Environment};
 use super::keys::{extension, holds_private_key};
 use crate::domain::CertSerial;
+use crate::parse::clean::one_line;
 use crate::parse::Attachment;
 
 /// What was read from one certificate.
@@ -167,8 +168,9 @@ fn info(der: &[u8], file_name: &str) -> Option<CertificateInfo> {
     let (key, key_bits, key_is_rsa) = key_of(&cert);
     Some(CertificateInfo {
         serial: CertSerial::from_bytes(cert.raw_serial())?,
-        subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
+        // Names are the certificate holder's text: shown to people, so cleaned like mail.
+        subject: one_line(&cert.subject().to_string()),
+        issuer: one_line(&cert.issuer().to_string()),
         not_before: DateTime::from_timestamp(validity.not_before.timestamp(), 0)?,
         not_after: DateTime::from_timestamp(validity.not_after.timestamp(), 0)?,
         sha256: hex::encode(Sha256::digest(der)),
@@ -220,6 +222,25 @@ mod tests {
         assert_eq!(c[0].key, "RSA 2048");
         assert_eq!(c[0].environment, Some(Environment::Test));
         assert!(!c[0].self_signed);
+    }
+
+    #[test]
+    fn names_inside_a_certificate_are_cleaned_to_one_line() {
+        let mut der = include_bytes!("../../tests/fixtures/certs/system-test.cer").to_vec();
+        let at = der
+            .windows(9)
+            .position(|w| w == b"Registrul")
+            .expect("the subject's CN");
+        // Same length, so the DER stays well formed; nothing checks the signature.
+        der[at..at + 9].copy_from_slice(b"R\n\x1b]0;\x07ul");
+        let CertificateFile::Certificates(c) = read(&attachment("x.cer", &der)) else {
+            panic!("not read");
+        };
+        assert!(
+            c[0].subject.ends_with("CN=SIA R ]0;ul TEST"),
+            "{}",
+            c[0].subject
+        );
     }
 
     #[test]

@@ -18,16 +18,19 @@ pub struct Checks {
     pub min_rsa_bits: u32,
     /// Smallest acceptable EC key.
     pub min_ec_bits: u32,
+    /// Most certificates read from one message (`limits.max_certificates`).
+    pub max_certificates: usize,
 }
 
 impl Checks {
-    /// The default thresholds (30 days, RSA 2048, EC 256) at `now`.
+    /// The default thresholds (30 days, RSA 2048, EC 256, 10 certificates) at `now`.
     pub fn at(now: DateTime<Utc>) -> Self {
         Self {
             now,
             expiry_warning_days: 30,
             min_rsa_bits: 2048,
             min_ec_bits: 256,
+            max_certificates: 10,
         }
     }
 

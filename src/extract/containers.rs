@@ -6,6 +6,7 @@ use std::io::Read;
 
 use serde::Serialize;
 
+use crate::parse::clean::one_line;
 use crate::parse::Attachment;
 
 /// Most entries read from one archive.
@@ -60,7 +61,7 @@ pub fn open(attachment: &Attachment) -> Opened {
                     .map(|a| Attachment {
                         // The sender attached `x.cer` in Outlook and never saw winmail.dat:
                         // the file keeps its own name.
-                        name: Some(base_name(a.name.as_deref().unwrap_or("(unnamed)")).to_string()),
+                        name: Some(inner_name(a.name.as_deref().unwrap_or_default())),
                         content_type: "application/octet-stream".into(),
                         bytes: a.data,
                     })
@@ -78,6 +79,17 @@ pub fn open(attachment: &Attachment) -> Opened {
 /// The last component of a name a sender wrote, whichever separator they used.
 fn base_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+/// A file name from inside a container, cleaned like every name a sender gives: it is
+/// shown to people and written to the log.
+fn inner_name(name: &str) -> String {
+    let clean = one_line(base_name(name));
+    if clean.is_empty() {
+        "(unnamed)".into()
+    } else {
+        clean
+    }
 }
 
 fn unzip(bytes: &[u8], outer: &str) -> Result<Vec<Attachment>, Refusal> {
@@ -110,7 +122,7 @@ fn unzip(bytes: &[u8], outer: &str) -> Result<Vec<Attachment>, Refusal> {
             });
         }
         budget -= got;
-        let inner = base_name(entry.name()).to_string();
+        let inner = inner_name(entry.name());
         files.push(Attachment {
             name: Some(format!("{outer}/{inner}")),
             content_type: "application/octet-stream".into(),
@@ -160,6 +172,55 @@ mod tests {
         assert_eq!(files[0].name.as_deref(), Some("acte.zip/sistem.cer"));
         assert_eq!(files[0].bytes, b"abc");
         assert_eq!(files.len(), 2);
+    }
+
+    #[test]
+    fn names_inside_a_zip_are_cleaned_to_one_line() {
+        let z = zip_of(&[(
+            "dir/a\r\n2026-12-02T10:00:00Z  INFO x\x1b[2J.cer",
+            b"abc".to_vec(),
+        )]);
+        let Opened::Files(files) = open(&attachment(z)) else {
+            panic!("not opened")
+        };
+        assert_eq!(
+            files[0].name.as_deref(),
+            Some("acte.zip/a 2026-12-02T10:00:00Z INFO x[2J.cer")
+        );
+        assert_eq!(inner_name("x/\u{7}\r\n"), "(unnamed)");
+    }
+
+    /// One TNEF attribute: level, id, length, data, checksum (MS-OXTNEF 2.1.3.3).
+    fn tnef_attribute(out: &mut Vec<u8>, level: u8, id: u32, data: &[u8]) {
+        out.push(level);
+        out.extend_from_slice(&id.to_le_bytes());
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+        out.extend_from_slice(data);
+        let sum = data.iter().fold(0u16, |s, b| s.wrapping_add(u16::from(*b)));
+        out.extend_from_slice(&sum.to_le_bytes());
+    }
+
+    #[test]
+    fn names_inside_winmail_dat_are_cleaned_to_one_line() {
+        let mut stream = 0x223E_9F78_u32.to_le_bytes().to_vec();
+        stream.extend_from_slice(&1u16.to_le_bytes());
+        tnef_attribute(&mut stream, 2, 0x0006_9002, &[0xFF; 14]);
+        tnef_attribute(
+            &mut stream,
+            2,
+            0x0001_8010,
+            b"sistem\r\nforged\x1b]0;x\x07.cer\0",
+        );
+        tnef_attribute(&mut stream, 2, 0x0006_800F, b"abc");
+        let winmail = Attachment {
+            name: Some("winmail.dat".into()),
+            content_type: "application/ms-tnef".into(),
+            bytes: stream,
+        };
+        let Opened::Files(files) = open(&winmail) else {
+            panic!("not opened")
+        };
+        assert_eq!(files[0].name.as_deref(), Some("sistem forged]0;x.cer"));
     }
 
     #[test]

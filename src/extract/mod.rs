@@ -17,6 +17,7 @@ mod serial;
 mod text;
 mod tnef;
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -32,7 +33,7 @@ pub use network::{FoundIp, FoundUrl, UrlRole};
 pub use serial::FoundSerial;
 pub use text::fold;
 
-use crate::domain::{IpClass, Language, ServiceMention};
+use crate::domain::{CertSerial, IpClass, Language, ServiceMention};
 use crate::parse::{Attachment, ParsedMessage};
 
 /// Everything read from one message.
@@ -160,6 +161,13 @@ pub enum Problem {
         /// Why.
         reason: Refusal,
     },
+    /// More certificates than are read from one message: only the first `limit` were.
+    TooManyCertificates {
+        /// How many different certificates the message holds.
+        found: usize,
+        /// How many were read (`limits.max_certificates`).
+        limit: usize,
+    },
 }
 
 impl Extraction {
@@ -220,6 +228,9 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
 }
 
 fn read_attachments(message: &ParsedMessage, checks: &Checks, ex: &mut Extraction) {
+    // Serials past the cap, counted but never kept: a flood of certificates must not grow
+    // the case, the reply or the operators' mail with it.
+    let mut beyond = BTreeSet::new();
     for attachment in &message.attachments {
         let file = attachment
             .name
@@ -234,17 +245,32 @@ fn read_attachments(message: &ParsedMessage, checks: &Checks, ex: &mut Extractio
             }
         };
         for f in &files {
-            read_file(f, checks, ex);
+            read_file(f, checks, ex, &mut beyond);
         }
+    }
+    if !beyond.is_empty() {
+        ex.problems.push(Problem::TooManyCertificates {
+            found: ex.certificates.len() + beyond.len(),
+            limit: checks.max_certificates,
+        });
     }
 }
 
-fn read_file(file: &Attachment, checks: &Checks, ex: &mut Extraction) {
+fn read_file(
+    file: &Attachment,
+    checks: &Checks,
+    ex: &mut Extraction,
+    beyond: &mut BTreeSet<CertSerial>,
+) {
     let name = file.name.clone().unwrap_or_else(|| "(unnamed)".into());
     match certificate::read(file) {
         CertificateFile::Certificates(certs) => {
             for cert in certs {
                 if ex.certificates.iter().any(|c| c.serial == cert.serial) {
+                    continue;
+                }
+                if ex.certificates.len() >= checks.max_certificates {
+                    beyond.insert(cert.serial);
                     continue;
                 }
                 ex.problems.extend(checks.problems_of(&cert));
@@ -319,3 +345,6 @@ fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests;

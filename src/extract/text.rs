@@ -176,6 +176,24 @@ mod tests {
     }
 
     #[test]
+    fn what_an_html_client_quoted_is_left_out_like_quoted_lines() {
+        let html = |body: &str| {
+            let raw =
+                format!("From: a@b.md\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{body}\r\n");
+            new_text(&crate::parse::parse(raw.as_bytes()).unwrap().text)
+        };
+        assert_eq!(
+            html("<div>SI: Portal nou</div><blockquote type=\"cite\"><div>SI: Portal vechi</div></blockquote><div>IP: 194.0.2.10</div>"),
+            "SI: Portal nou\nIP: 194.0.2.10"
+        );
+        assert_eq!(
+            html("<div>SI: Portal nou</div><div class=\"gmail_quote\"><div>SI: Portal vechi</div></div><div>IP: 194.0.2.10</div>"),
+            "SI: Portal nou"
+        );
+        assert!(html("<div>Vedeți</div><div class=\"gmail_quote\"><div class=\"gmail_attr\">---------- Forwarded message ---------<br>From: Ion</div><div>SI: Portal</div></div>").ends_with("SI: Portal"));
+    }
+
+    #[test]
     fn a_forwarded_message_is_content_not_history() {
         let text = "see below\n---------- Forwarded message ---------\nFrom: Ion <i@x.md>\nDate: Mon\nSubject: MPass\n\nSI: Portal";
         assert!(new_text(text).ends_with("SI: Portal"), "{}", new_text(text));

@@ -1,9 +1,11 @@
 //! HTML mail read as text: block ends become line breaks (so "Label: value" lines stay
-//! lines), scripts and styles go, tags are dropped and entities decoded.
+//! lines), scripts and styles go, tags are dropped and entities decoded. What a mail client
+//! quoted (`<blockquote>`, Gmail's, Outlook's and Yahoo's reply markup) comes out as `> `
+//! lines, exactly as plain-text quotes, so it is never read as new text or as a command.
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 
 static INVISIBLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -22,34 +24,143 @@ static BREAK: LazyLock<Regex> = LazyLock::new(|| {
 static BREAKS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\n(?:[ \t]*\n)*").expect("static regex is valid"));
 
+/// Tags where quoted text may begin or end: blockquotes, and the `<div>`s that mail clients
+/// put around (or before) what they quote.
+static QUOTE_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<blockquote\b[^>]*>|</blockquote\s*>|<div\b[^>]*>")
+        .expect("static regex is valid")
+});
+/// A `<div>` after which the rest of the body is what the client quoted: Gmail's
+/// `gmail_quote`, Outlook's `divRplyFwdMsg` and bordered separator, Yahoo's `yahoo_quoted`.
+static QUOTE_DIV: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?ix)
+          \bclass\s*=\s*["']?[^"'>]*\b(?:gmail_quote|yahoo_quoted)\b
+        | \bid\s*=\s*["']?divRplyFwdMsg\b
+        | \bstyle\s*=\s*["'][^"']*border-top\s*:\s*solid"#,
+    )
+    .expect("static regex is valid")
+});
+/// The first line of a forwarded message (Gmail in English, Romanian and Russian; Apple
+/// Mail): what follows it is content the sender passes on, not history.
+static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^(?:
+            -{2,}\s*(?:forwarded\s+message|mesaj(?:ul)?\s+(?:redirec[tţț]ionat|transmis|[iî]naintat)|пересылаемое\s+сообщение|переадресованное\s+сообщение)\s*-{2,}
+          | begin\s+forwarded\s+message:?
+        )$",
+    )
+    .expect("static regex is valid")
+});
+
 /// Marks an empty block (Outlook's `<div><br></div>`): the one place HTML means a blank line.
 const BLANK: &str = "\u{1}";
+/// Marks where a quote opens (a `<blockquote>`).
+const QUOTE_OPEN: &str = "\u{2}";
+/// Marks where a quote closes.
+const QUOTE_CLOSE: &str = "\u{3}";
+/// Marks where the client's quote of the earlier mail begins and runs to the end.
+const QUOTE_REST: &str = "\u{4}";
+/// Marks a `<blockquote>` that holds a forwarded message: read, but its end still closes it.
+const FORWARD_OPEN: &str = "\u{5}";
+/// How much of what follows a quoting tag is looked at to tell a forward from a quote.
+const FORWARD_PROBE: usize = 2000;
 
-/// The text of an HTML body, one line per block; an empty block is a blank line.
+/// The text of an HTML body, one line per block; an empty block is a blank line, and what
+/// the client quoted is on lines that begin with `> `.
 pub fn to_text(html: &str) -> String {
-    let visible = INVISIBLE.replace_all(html, " ");
+    // The markers are control characters; a sender's own must not pass for ours.
+    let own = html.replace(['\u{1}', '\u{2}', '\u{3}', '\u{4}', '\u{5}'], "");
+    let visible = INVISIBLE.replace_all(&own, " ");
     // Source line breaks are spaces in HTML; only the tags below break lines.
     let flat = visible.replace(['\r', '\n'], " ");
-    let marked = EMPTY_BLOCK.replace_all(&flat, format!("\n{BLANK}\n"));
+    let quotes = mark_quotes(&flat);
+    let marked = EMPTY_BLOCK.replace_all(&quotes, format!("\n{BLANK}\n"));
     let broken = BREAK.replace_all(&marked, "\n");
     let single = BREAKS.replace_all(&broken, "\n");
     let mut out = String::new();
+    // One entry per open blockquote: whether it quotes (a forward does not).
+    let mut open: Vec<bool> = Vec::new();
+    let mut rest = false;
     for line in single.lines() {
-        if line.trim() == BLANK {
-            if !out.is_empty() && !out.ends_with("\n\n") {
-                out.push('\n');
+        match line.trim() {
+            BLANK => {
+                if !out.is_empty() && !out.ends_with("\n\n") {
+                    out.push('\n');
+                }
+                continue;
             }
-            continue;
-        }
-        // mail-parser strips what tags are left and decodes every named entity.
-        let text = mail_parser::decoders::html::html_to_text(line).replace('\u{a0}', " ");
-        let text = text.trim();
-        if !text.is_empty() {
-            out.push_str(text);
-            out.push('\n');
+            QUOTE_OPEN => open.push(true),
+            FORWARD_OPEN => open.push(false),
+            QUOTE_CLOSE => {
+                open.pop();
+            }
+            QUOTE_REST => rest = true,
+            _ => {
+                let text = line_text(line);
+                if !text.is_empty() {
+                    if rest || open.contains(&true) {
+                        out.push_str("> ");
+                    }
+                    out.push_str(&text);
+                    out.push('\n');
+                }
+            }
         }
     }
     out
+}
+
+/// One line's text: mail-parser strips what tags are left and decodes every named entity.
+fn line_text(line: &str) -> String {
+    mail_parser::decoders::html::html_to_text(line)
+        .replace('\u{a0}', " ")
+        .trim()
+        .to_string()
+}
+
+/// Puts a marker line where each quote opens and closes; other tags stay as they are.
+fn mark_quotes(flat: &str) -> String {
+    QUOTE_TAG
+        .replace_all(flat, |caps: &Captures| {
+            let Some(tag) = caps.get(0) else {
+                return String::new();
+            };
+            let text = tag.as_str();
+            let lower = text.to_ascii_lowercase();
+            let marker = if lower.starts_with("</") {
+                QUOTE_CLOSE
+            } else if lower.starts_with("<blockquote") {
+                if forwards(&flat[tag.end()..]) {
+                    FORWARD_OPEN
+                } else {
+                    QUOTE_OPEN
+                }
+            } else if QUOTE_DIV.is_match(text) && !forwards(&flat[tag.end()..]) {
+                QUOTE_REST
+            } else {
+                return text.to_string();
+            };
+            format!("\n{marker}\n")
+        })
+        .into_owned()
+}
+
+/// Whether the HTML right after a quoting tag opens a forwarded message (its first lines
+/// say so), whose content is the sender's to pass on.
+fn forwards(after: &str) -> bool {
+    let mut end = after.len().min(FORWARD_PROBE);
+    while !after.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = INVISIBLE.replace_all(&after[..end], " ");
+    let broken = BREAK.replace_all(&head, "\n");
+    broken
+        .lines()
+        .map(line_text)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .any(|l| FORWARD.is_match(&l))
 }
 
 #[cfg(test)]
@@ -62,6 +173,104 @@ mod tests {
         assert_eq!(
             to_text(html),
             "Denumirea sistemului: Registrul Naţional\nIP: 212.56.210.4\ntel. 022\n\nSI: e-Împuterniciri\n"
+        );
+    }
+
+    const REMARK: &str = "<div dir=\"ltr\">Mă uit mâine.</div>";
+
+    #[test]
+    fn a_blockquote_is_quoted_and_nesting_is_tracked() {
+        assert_eq!(
+            to_text(&format!("{REMARK}<blockquote style=\"margin:0 0 0 .8ex\"><div>OK</div><div>Token: t</div></blockquote>")),
+            "Mă uit mâine.\n> OK\n> Token: t\n"
+        );
+        assert_eq!(
+            to_text("<blockquote>a<blockquote>b</blockquote>c</blockquote>d"),
+            "> a\n> b\n> c\nd\n"
+        );
+    }
+
+    #[test]
+    fn thunderbird_and_apple_mail_quote_with_type_cite() {
+        let thunderbird = format!("{REMARK}<div class=\"moz-cite-prefix\">On 01.12.2026 09:00, Agenția wrote:<br></div><blockquote type=\"cite\" cite=\"mid:x@egov.md\"><div>OK</div></blockquote>");
+        assert_eq!(
+            to_text(&thunderbird),
+            "Mă uit mâine.\nOn 01.12.2026 09:00, Agenția wrote:\n> OK\n"
+        );
+        let apple = format!("{REMARK}<div><br><blockquote type=\"cite\"><div>OK</div></blockquote></div><div>PS</div>");
+        assert_eq!(to_text(&apple), "Mă uit mâine.\n> OK\nPS\n");
+    }
+
+    #[test]
+    fn gmail_quotes_everything_from_its_quote_div() {
+        let gmail = format!("{REMARK}<br><div class=\"gmail_quote gmail_quote_container\"><div dir=\"ltr\" class=\"gmail_attr\">On Tue, 1 Dec 2026 at 09:00, Agenția &lt;servicii@egov.md&gt; wrote:<br></div><div>OK</div></div>");
+        assert_eq!(
+            to_text(&gmail),
+            "Mă uit mâine.\n> On Tue, 1 Dec 2026 at 09:00, Agenția <servicii@egov.md> wrote:\n> OK\n"
+        );
+    }
+
+    #[test]
+    fn a_gmail_forward_is_content_in_every_language() {
+        for attribution in [
+            "---------- Forwarded message ---------",
+            "---------- Mesaj redirecționat ---------",
+            "---------- Пересылаемое сообщение ---------",
+        ] {
+            let forward = format!("<div dir=\"ltr\">Vedeți mai jos.<br><br><div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">{attribution}<br>From: <strong class=\"gmail_sendername\" dir=\"auto\">Ion</strong> <span dir=\"auto\">&lt;ion@asp.gov.md&gt;</span><br>Date: Mon, 30 Nov 2026<br></div><br><br><div dir=\"ltr\">SI: Portal</div></div></div>");
+            let text = to_text(&forward);
+            assert!(!text.contains("> "), "{text}");
+            assert!(text.ends_with("SI: Portal\n"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_apple_mail_forward_is_content() {
+        let forward = "<div>FYI</div><div><br><blockquote type=\"cite\"><div>Begin forwarded message:</div><br class=\"Apple-interchange-newline\"><div><b>From: </b>Ion</div><div>SI: Portal</div></blockquote></div>";
+        assert_eq!(
+            to_text(forward),
+            "FYI\nBegin forwarded message:\nFrom: Ion\nSI: Portal\n"
+        );
+    }
+
+    #[test]
+    fn outlook_quotes_from_its_reply_header_on() {
+        let web = format!("{REMARK}<hr style=\"display:inline-block;width:98%\" tabindex=\"-1\"><div id=\"divRplyFwdMsg\" dir=\"ltr\"><font face=\"Calibri, sans-serif\" color=\"#000000\"><b>From:</b> Agenția &lt;servicii@egov.md&gt;<br><b>Sent:</b> Tuesday<br></font><div>&nbsp;</div></div><div>OK</div>");
+        assert_eq!(
+            to_text(&web),
+            "Mă uit mâine.\n> From:Agenția <servicii@egov.md>\n> Sent:Tuesday\n\n> OK\n"
+        );
+        let desktop = "<div class=\"WordSection1\"><p class=\"MsoNormal\">Mă uit mâine.<o:p></o:p></p><div><div style=\"border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm\"><p class=\"MsoNormal\"><b>De la:</b> Agenția<br><b>Trimis:</b> marți</p></div></div><p class=\"MsoNormal\">OK<o:p></o:p></p></div>";
+        assert_eq!(
+            to_text(desktop),
+            "Mă uit mâine.\n> De la: Agenția\n> Trimis:marți\n> OK\n"
+        );
+    }
+
+    #[test]
+    fn yahoo_quotes_from_its_quoted_div() {
+        let yahoo = format!("{REMARK}<div id=\"yahoo_quoted_123\" class=\"yahoo_quoted\"><div style=\"font-size:13px\"><div>On Tuesday, Agenția wrote:</div><div>OK</div></div></div>");
+        assert_eq!(
+            to_text(&yahoo),
+            "Mă uit mâine.\n> On Tuesday, Agenția wrote:\n> OK\n"
+        );
+    }
+
+    #[test]
+    fn a_styled_border_of_the_senders_own_is_no_quote() {
+        assert_eq!(
+            to_text(
+                "<div>SI: Portal</div><div style=\"border-top: 1px solid #ccc\">Ion Popescu</div>"
+            ),
+            "SI: Portal\nIon Popescu\n"
+        );
+    }
+
+    #[test]
+    fn a_senders_own_marker_characters_close_no_quote() {
+        assert_eq!(
+            to_text("<blockquote><div>\u{3}</div><div>\u{5}OK</div></blockquote>"),
+            "> OK\n"
         );
     }
 

@@ -1,6 +1,8 @@
 //! Stage 3a, parse (pure): raw bytes in, an owned [`ParsedMessage`] out, or the reason the
 //! bytes are not a message we can act on.
 
+mod automated;
+pub mod clean;
 mod html;
 mod report;
 
@@ -10,6 +12,7 @@ use mail_parser::{
     Address, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
 };
 
+use self::clean::{multi_line, one_line};
 use crate::domain::EmailAddress;
 
 /// How deep forwarded messages (`message/rfc822` parts) are opened for their content.
@@ -19,7 +22,8 @@ const CERTIFICATE_FILES: [&str; 10] = [
     ".cer", ".crt", ".pem", ".der", ".p7b", ".p7c", ".pfx", ".p12", ".key", ".cert",
 ];
 
-/// What a message may not exceed; over any of these it is refused whole.
+/// What a message may not exceed; over any of these it is refused whole (except
+/// `max_certificates`, which caps what is read from it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Most MIME parts, nested messages included.
@@ -30,6 +34,8 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Largest certificate or key file.
     pub max_certificate_bytes: usize,
+    /// Most certificates read from one message; the rest are reported, never filed.
+    pub max_certificates: usize,
 }
 
 impl Default for Limits {
@@ -39,6 +45,7 @@ impl Default for Limits {
             max_depth: 10,
             max_header_bytes: 64 * 1024,
             max_certificate_bytes: 256 * 1024,
+            max_certificates: 10,
         }
     }
 }
@@ -162,23 +169,23 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
         message_id: message.message_id().map(clean_id),
         from: Some(from),
         from_name,
-        subject: message.subject().unwrap_or_default().trim().to_string(),
+        subject: one_line(message.subject().unwrap_or_default()),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
         authors: authors(&message),
-        automated: automated(&message),
-        authentication_results: message
-            .header_raw("Authentication-Results")
-            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")),
+        automated: automated::automated(&message),
+        authentication_results: message.header_raw("Authentication-Results").map(one_line),
         loop_marks: message
             .header_values("X-Loop")
             .filter_map(|v| v.as_text())
-            .map(|v| v.trim().to_ascii_lowercase())
+            .map(|v| one_line(v).to_ascii_lowercase())
             .collect(),
-        report: report::delivery_report(&message),
+        report: report::delivery_report(&message).map(clean_report),
         ..ParsedMessage::default()
     };
     collect_content(&message, &mut parsed, 0);
+    // Entities in HTML (`&#27;`) decode to controls too, so the text is cleaned once whole.
+    parsed.text = multi_line(&parsed.text);
     if let Some(big) = parsed.attachments.iter().find(|a| {
         let name = a.name.as_deref().unwrap_or_default().to_ascii_lowercase();
         CERTIFICATE_FILES.iter().any(|ext| name.ends_with(ext))
@@ -235,10 +242,22 @@ pub fn message_id_of(raw: &[u8]) -> Option<String> {
 }
 
 fn clean_id(id: &str) -> String {
-    id.trim()
+    one_line(id)
         .trim_start_matches('<')
         .trim_end_matches('>')
         .to_string()
+}
+
+/// A delivery report's fields are the reporting server's words, or a sender's.
+fn clean_report(report: DeliveryReport) -> DeliveryReport {
+    let line = |v: Option<String>| v.map(|v| one_line(&v)).filter(|v| !v.is_empty());
+    DeliveryReport {
+        original_message_id: line(report.original_message_id),
+        recipient: line(report.recipient),
+        action: line(report.action),
+        status: line(report.status),
+        diagnostic: line(report.diagnostic),
+    }
 }
 
 fn ids(value: &HeaderValue) -> Vec<String> {
@@ -255,10 +274,7 @@ fn ids(value: &HeaderValue) -> Vec<String> {
 fn sender(message: &Message) -> Option<(EmailAddress, Option<String>)> {
     let addr = message.from().and_then(Address::first)?;
     let email = addr.address()?.parse().ok()?;
-    let name = addr
-        .name()
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
+    let name = addr.name().map(one_line).filter(|n| !n.is_empty());
     Some((email, name))
 }
 
@@ -274,55 +290,6 @@ fn authors(message: &Message) -> usize {
             _ => 1,
         })
         .sum()
-}
-
-/// Why a message was written by a machine, per RFC 3834 and common practice.
-fn automated(message: &Message) -> Option<String> {
-    let header = |name: &str| {
-        message
-            .header_raw(name)
-            .map(|v| v.trim().to_ascii_lowercase())
-    };
-    if let Some(v) = header("Auto-Submitted").filter(|v| !v.starts_with("no")) {
-        return Some(format!("Auto-Submitted: {v}"));
-    }
-    if let Some(v) = header("Precedence").filter(|v| ["bulk", "list", "junk"].contains(&v.as_str()))
-    {
-        return Some(format!("Precedence: {v}"));
-    }
-    if let Some(list) = message
-        .headers()
-        .iter()
-        .find(|h| h.name.as_str().to_ascii_lowercase().starts_with("list-"))
-    {
-        return Some(format!("mailing list ({})", list.name.as_str()));
-    }
-    // An empty return path (`<>`) is how bounces and other notifications are sent.
-    if header("Return-Path").is_some_and(|v| {
-        v.trim_matches(|c: char| c.is_whitespace() || c == '<' || c == '>')
-            .is_empty()
-    }) {
-        return Some("empty return path".into());
-    }
-    if message.content_type().is_some_and(|ct| {
-        ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct
-                .subtype()
-                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-    }) {
-        return Some("delivery report (multipart/report)".into());
-    }
-    let from = message
-        .from()
-        .and_then(Address::first)
-        .and_then(|a| a.address())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let local = from.split('@').next().unwrap_or_default();
-    if local == "mailer-daemon" || local == "postmaster" {
-        return Some(format!("sent by {local}"));
-    }
-    None
 }
 
 fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {
@@ -351,7 +318,10 @@ fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {
             }
             PartType::Message(_) => {}
             _ => into.attachments.push(Attachment {
-                name: part.attachment_name().map(str::to_string),
+                name: part
+                    .attachment_name()
+                    .map(one_line)
+                    .filter(|n| !n.is_empty()),
                 content_type: part
                     .content_type()
                     .map(|ct| {
@@ -366,117 +336,4 @@ fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SIMPLE: &[u8] = b"From: Ion Popescu <Ion@ASP.gov.md>\r\n\
-To: servicii@egov.md\r\n\
-Subject: Re: [EGOV-2026-0001] MPass\r\n\
-Message-ID: <abc@asp.gov.md>\r\n\
-In-Reply-To: <x1@egov.md>\r\n\
-References: <x0@egov.md> <x1@egov.md>\r\n\
-\r\n\
-Buna ziua\r\n";
-
-    #[test]
-    fn headers_and_text_are_read() {
-        let p = parse(SIMPLE).unwrap();
-        assert_eq!(p.message_id.as_deref(), Some("abc@asp.gov.md"));
-        assert_eq!(p.from.unwrap().as_str(), "ion@asp.gov.md");
-        assert_eq!(p.from_name.as_deref(), Some("Ion Popescu"));
-        assert_eq!(p.subject, "Re: [EGOV-2026-0001] MPass");
-        assert_eq!(p.in_reply_to, vec!["x1@egov.md"]);
-        assert_eq!(p.references, vec!["x0@egov.md", "x1@egov.md"]);
-        assert!(p.text.contains("Buna ziua"));
-        assert!(p.automated.is_none());
-        assert_eq!(p.authors, 1);
-    }
-
-    #[test]
-    fn every_author_is_counted() {
-        let two = b"From: a@b.md, c@d.md\r\n\r\nhi\r\n";
-        assert_eq!(parse(two).unwrap().authors, 2);
-        let twice = b"From: a@b.md\r\nFrom: c@d.md\r\n\r\nhi\r\n";
-        assert_eq!(parse(twice).unwrap().authors, 2);
-    }
-
-    #[test]
-    fn a_message_without_sender_is_refused() {
-        let raw = b"To: servicii@egov.md\r\nSubject: x\r\n\r\nbody\r\n";
-        assert_eq!(parse(raw).unwrap_err(), ParseError::NoSender);
-    }
-
-    #[test]
-    fn binary_junk_is_not_a_message() {
-        assert!(parse(&[0u8, 159, 146, 150, 0, 1, 2]).is_err());
-        assert!(parse(b"").is_err());
-    }
-
-    #[test]
-    fn auto_replies_and_bounces_are_marked_automated() {
-        let raw = b"From: a@b.md\r\nAuto-Submitted: auto-replied\r\n\r\nout of office\r\n";
-        assert!(parse(raw).unwrap().automated.is_some());
-        let raw = b"From: MAILER-DAEMON@b.md\r\n\r\nundeliverable\r\n";
-        assert!(parse(raw).unwrap().automated.is_some());
-        let raw = b"From: a@b.md\r\nAuto-Submitted: no\r\n\r\nhi\r\n";
-        assert!(parse(raw).unwrap().automated.is_none());
-    }
-
-    #[test]
-    fn hostile_structures_are_refused_whole() {
-        let mut deep = String::from("From: a@b.md\r\n");
-        for i in 0..12 {
-            deep.push_str(&format!(
-                "Content-Type: multipart/mixed; boundary=\"b{i}xx\"\r\n\r\n--b{i}xx\r\n"
-            ));
-        }
-        deep.push_str("Content-Type: text/plain\r\n\r\nhi\r\n");
-        assert_eq!(parse(deep.as_bytes()).unwrap_err(), ParseError::TooDeep);
-
-        let mut many = String::from(
-            "From: a@b.md\r\nContent-Type: multipart/mixed; boundary=\"sep-sep\"\r\n\r\n",
-        );
-        for _ in 0..120 {
-            many.push_str("--sep-sep\r\nContent-Type: text/plain\r\n\r\nx\r\n");
-        }
-        many.push_str("--sep-sep--\r\n");
-        assert!(matches!(
-            parse(many.as_bytes()),
-            Err(ParseError::TooManyParts(_))
-        ));
-
-        let huge = format!(
-            "From: a@b.md\r\nX-Filler: {}\r\n\r\nbody\r\n",
-            "a".repeat(70_000)
-        );
-        assert!(matches!(
-            parse(huge.as_bytes()),
-            Err(ParseError::HeaderTooLarge(_))
-        ));
-    }
-
-    #[test]
-    fn an_oversized_certificate_file_refuses_the_message() {
-        let raw = format!(
-            "From: a@b.md\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_x_1\"\r\n\r\n\
-             --=_x_1\r\nContent-Type: text/plain\r\n\r\nhi\r\n--=_x_1\r\n\
-             Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"big.cer\"\r\n\r\n{}\r\n--=_x_1--\r\n",
-            "A".repeat(2000)
-        );
-        let tight = Limits {
-            max_certificate_bytes: 1000,
-            ..Limits::default()
-        };
-        assert!(matches!(
-            parse_within(raw.as_bytes(), &tight),
-            Err(ParseError::CertificateTooLarge(..))
-        ));
-        assert!(parse(raw.as_bytes()).is_ok());
-    }
-
-    #[test]
-    fn message_id_is_read_from_headers_alone() {
-        assert_eq!(message_id_of(SIMPLE).as_deref(), Some("abc@asp.gov.md"));
-        assert_eq!(message_id_of(b"From: a@b.md\r\n\r\n"), None);
-    }
-}
+mod tests;

@@ -209,4 +209,31 @@ mod tests {
         assert!(parse("Thanks\n> CONFIRM\n").unwrap().is_empty());
         assert!(parse("Thanks\n--\nCONFIRM").unwrap().is_empty());
     }
+
+    #[test]
+    fn text_quoted_in_html_commands_nothing() {
+        for quote in [
+            "<blockquote>",
+            "<blockquote type=\"cite\">",
+            "<div class=\"gmail_quote\">",
+            "<div id=\"divRplyFwdMsg\" dir=\"ltr\">",
+            "<div style=\"border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm\">",
+            "<div class=\"yahoo_quoted\">",
+        ] {
+            let raw = format!(
+                "From: operator@egov.md\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+                 <div>Mă uit mâine.</div>{quote}<div>OK</div><div>DONE contract</div></div>\r\n"
+            );
+            let text = crate::parse::parse(raw.as_bytes()).unwrap().text;
+            assert!(parse(&text).unwrap().is_empty(), "{quote}: {text}");
+            let top = crate::extract::new_text_of(&text);
+            assert!(parse(&top).unwrap().is_empty(), "{quote}: {top}");
+        }
+    }
+
+    #[test]
+    fn the_beneficiarys_words_quoted_in_our_update_command_nothing() {
+        let pasted = "Mă uit mâine.\n\nSolicitare: EGOV-2026-0001 (MDocs)\nTextul mesajului:\n> Bună ziua,\n> OK\n\nToken: egov-token:1:ab";
+        assert!(parse(pasted).unwrap().is_empty());
+    }
 }

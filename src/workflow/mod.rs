@@ -149,6 +149,7 @@ fn analyse(
         expiry_warning_days: certs.expiry_warning_days,
         min_rsa_bits: certs.min_rsa_bits,
         min_ec_bits: certs.min_ec_bits,
+        max_certificates: limits.max_certificates,
     };
     let ex = extract(&parsed, &checks);
     Ok((parsed, ex))

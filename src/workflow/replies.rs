@@ -149,14 +149,40 @@ fn clean_subject(subject: &str) -> String {
     }
 }
 
-/// The sender's new text, shortened, as the operators see it.
+/// The beneficiary's words for the operators, every line quoted with `> `: pasted back
+/// into a reply, even unquoted by the operator's client, they can never read as a command.
 pub(super) fn excerpt(text: &str) -> String {
     let body = crate::extract::new_text_of(text);
-    let mut out: String = body.chars().take(EXCERPT_CHARS).collect();
+    let mut cut: String = body.chars().take(EXCERPT_CHARS).collect();
     if body.chars().count() > EXCERPT_CHARS {
-        out.push_str(" […]");
+        cut.push_str(" […]");
     }
-    out
+    cut.trim_matches('\n')
+        .lines()
+        .map(|line| format!("> {line}").trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::excerpt;
+
+    #[test]
+    fn every_line_of_the_excerpt_is_quoted() {
+        assert_eq!(
+            excerpt("\nBună ziua,\n\nOK\nDONE contract\n"),
+            "> Bună ziua,\n>\n> OK\n> DONE contract"
+        );
+        assert_eq!(excerpt(""), "");
+        let long = "DA\n".repeat(1000);
+        let quoted = excerpt(&long);
+        assert!(quoted.lines().all(|l| l.starts_with('>')), "{quoted}");
+        assert!(quoted.ends_with("[…]"), "{quoted}");
+        assert!(crate::workflow::commands::parse(&quoted)
+            .unwrap()
+            .is_empty());
+    }
 }
 
 fn reply_language(wf: &Workflow, ex: &Extraction, case: Option<&Case>) -> Language {
@@ -487,6 +513,7 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "questioned_serial", "serial": "08", "reason": "other_system" },
         { "kind": "questioned_serial", "serial": "09", "reason": "other_environment" },
         { "kind": "same_key_test_and_prod", "serials": ["0A", "0B"] },
+        { "kind": "too_many_certificates", "found": 400, "limit": 10 },
     ]);
     let ack = |case: Value, complete: bool| {
         json!({
