@@ -1,0 +1,228 @@
+//! Mail held for the operators: a message tied to a case only by its tag or its thread, from
+//! an address the case does not trust. It is recorded and kept, nothing is filed, the sender
+//! gets a receipt that says nothing of the case, and the operators decide with a token:
+//! `ACCEPT` (the sender becomes a contact of the case and the message is filed) or `REJECT`.
+//! This module owns the `holds` table.
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use sqlx::{Row, SqliteConnection};
+
+mod decide;
+
+pub(super) use decide::decide;
+pub use decide::decide_by_hand;
+
+use super::audit::{self, Actor};
+use super::cases::Case;
+use super::{finish, guards, notices, replies, Handled, Workflow};
+use crate::db::now;
+use crate::domain::EmailAddress;
+use crate::extract::Extraction;
+use crate::ledger::{LedgerMessage, MessageState};
+use crate::matching::MatchedBy;
+use crate::outbox::{Draft, Purpose};
+use crate::parse::ParsedMessage;
+
+/// Where a held message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HoldState {
+    Held,
+    Accepted,
+    Rejected,
+}
+
+impl HoldState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Held => "held",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    fn from_db(s: &str) -> Result<Self> {
+        match s {
+            "held" => Ok(Self::Held),
+            "accepted" => Ok(Self::Accepted),
+            "rejected" => Ok(Self::Rejected),
+            other => anyhow::bail!("unknown hold state '{other}'"),
+        }
+    }
+}
+
+/// A held message as stored.
+struct Hold {
+    id: i64,
+    case_id: i64,
+    message_id: i64,
+    sender: EmailAddress,
+    state: HoldState,
+}
+
+/// Holds `message` on `case`: recorded, a neutral receipt to the sender, the operators asked.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn hold(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    case: &Case,
+    by: MatchedBy,
+    sender: &EmailAddress,
+) -> Result<Handled> {
+    let hold_id: i64 = sqlx::query_scalar(
+        "INSERT INTO holds (case_id, message_id, sender, held_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(case.id)
+    .bind(message.id)
+    .bind(sender.as_str())
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await
+    .context("holding a message")?;
+    // A note, not a change: a stranger's mail must not make the operators' tokens stale.
+    audit::note(
+        conn,
+        case.id,
+        &Actor::Mail(sender.as_str().to_string()),
+        Some(message.id),
+        "held",
+        json!({ "sender": sender.as_str(), "matched_by": matched_by(by), "hold": hold_id }),
+    )
+    .await?;
+    let replied = guards::may_reply(conn, wf, message, sender).await?;
+    if replied {
+        wf.composer
+            .enqueue(conn, receipt(wf, message, parsed, ex))
+            .await?;
+    }
+    let token = notices::hold_token(conn, wf, case, hold_id).await?;
+    let same_domain = sender.domain() == case.contact.domain();
+    let context = json!({
+        "case": replies::case_view(case),
+        "sender": sender.as_str(),
+        "sender_name": parsed.from_name,
+        "same_domain": same_domain,
+        "matched_by": matched_by(by),
+        "subject": parsed.subject,
+        "found": replies::found_view(ex),
+        "problems": ex.problems,
+        "private_key": ex.has_private_key(),
+        "excerpt": replies::excerpt(&parsed.text),
+        "token": token,
+        "replied": replied,
+    });
+    let notice = replies::to_operators(
+        wf,
+        Purpose::OperatorHeld,
+        "held",
+        message,
+        Some(case),
+        context,
+        true,
+    );
+    wf.composer.enqueue(conn, notice).await?;
+    let outcome = format!(
+        "held for the operators: {sender} is not a contact of {}",
+        case.reference
+    );
+    tracing::warn!(ledger_id = message.id, case = %case.reference, %sender, "message from an address the case does not trust; held");
+    let mut handled = finish(
+        conn,
+        message.id,
+        MessageState::Processed,
+        &outcome,
+        Some(case.id),
+        ex.language.map(|l| l.code()),
+    )
+    .await?;
+    handled.case = Some(case.reference.clone());
+    Ok(handled)
+}
+
+fn matched_by(by: MatchedBy) -> &'static str {
+    match by {
+        MatchedBy::Reference => "reference",
+        MatchedBy::Thread => "thread",
+        MatchedBy::Sender => "sender",
+    }
+}
+
+/// The receipt a held message's sender gets: it names no case, service, institution or item.
+fn receipt(
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+) -> Draft {
+    let context = json!({ "private_key": ex.has_private_key() });
+    let language = ex.language.unwrap_or(wf.settings.agency.default_language);
+    replies::reply(
+        Purpose::Receipt,
+        "receipt",
+        message,
+        parsed,
+        language,
+        None,
+        context,
+    )
+}
+
+async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Hold> {
+    let row = sqlx::query("SELECT id, case_id, message_id, sender, state FROM holds WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .with_context(|| format!("reading held message {id}"))?;
+    Ok(Hold {
+        id: row.get(0),
+        case_id: row.get(1),
+        message_id: row.get(2),
+        sender: row.get::<&str, _>(3).parse()?,
+        state: HoldState::from_db(row.get(4))?,
+    })
+}
+
+async fn decided(conn: &mut SqliteConnection, id: i64, state: HoldState, by: &Actor) -> Result<()> {
+    sqlx::query("UPDATE holds SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = 'held'")
+        .bind(state.as_str())
+        .bind(now())
+        .bind(by.as_string())
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("recording a decision on a held message")?;
+    Ok(())
+}
+
+/// A message waiting for the operators' decision, as `case show` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Held {
+    /// Its ledger row.
+    pub message: i64,
+    /// Who sent it.
+    pub sender: String,
+    /// When it was held.
+    pub held_at: String,
+}
+
+/// The messages held on a case that wait for the operators' decision, oldest first.
+pub async fn waiting_on(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Held>> {
+    let rows = sqlx::query(
+        "SELECT message_id, sender, held_at FROM holds WHERE case_id = ? AND state = 'held' ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading a case's held messages")?;
+    Ok(rows
+        .iter()
+        .map(|r| Held {
+            message: r.get(0),
+            sender: r.get(1),
+            held_at: r.get(2),
+        })
+        .collect())
+}
