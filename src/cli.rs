@@ -26,6 +26,9 @@ macro_rules! say {
 
 fn emit(line: &str) {
     use std::io::Write;
+    // Sender text is cleaned where it enters; a database written before that rule still
+    // holds raw values, and a terminal must never receive a control sequence from one.
+    let line = crate::parse::clean::multi_line(line);
     let mut out = std::io::stdout().lock();
     if let Err(e) = writeln!(out, "{line}") {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
