@@ -335,6 +335,104 @@ fn with_an_authserv_id_only_mail_the_agency_server_vouched_for_counts() {
     assert_eq!(step_of(&desk, &reference), "contract");
 }
 
+/// The reasons noted on a case's timeline for refused commands, oldest first.
+fn refusal_reasons(desk: &Desk, reference: &str) -> Vec<String> {
+    desk.case(reference)["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "command_refused")
+        .map(|e| e["detail"]["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
+    let desk = Desk::with_config("", "", "authserv_id = \"mx.egov.md\"", "");
+    let reference = opened_mdocs_case(&desk);
+    let update = last_of(&desk, "operator_update");
+    let before = desk.sent().len();
+    let aligned =
+        "Authentication-Results: mx.egov.md; dkim=pass header.d=egov.md; dmarc=pass header.from=egov.md\r\n";
+    let stamped = |verdict: &str, mail: Vec<u8>| {
+        let mut out = verdict.as_bytes().to_vec();
+        out.extend(mail);
+        out
+    };
+    // The agency's server vouched, but for the forger's own domain; DMARC failed.
+    desk.deliver(
+        "1.eml",
+        &stamped(
+            "Authentication-Results: mx.egov.md; dkim=pass header.d=evil.example; dmarc=fail\r\n",
+            operator_reply(1, &update, "CONFIRM", ""),
+        ),
+    );
+    // Two From headers: the operator's and the forger's, under an aligned verdict.
+    desk.deliver(
+        "2.eml",
+        &stamped(
+            aligned,
+            operator_reply(2, &update, "CONFIRM", "From: mallory@evil.example\r\n"),
+        ),
+    );
+    // One From header naming two authors.
+    let quoted: String = update.text.lines().map(|l| format!("> {l}\r\n")).collect();
+    desk.deliver(
+        "3.eml",
+        &stamped(
+            aligned,
+            message(
+                &format!("{OPERATOR}, mallory@evil.example"),
+                &format!("Re: {}", update.subject),
+                "op-3@egov.md",
+                &format!("In-Reply-To: {}\r\n", update.message_id),
+                &format!("CONFIRM\r\n\r\n{quoted}"),
+            ),
+        ),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "materials_review");
+    let case = desk.case(&reference);
+    assert!(case["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == "parsed"));
+    let new: Vec<Sent> = desk.sent().into_iter().skip(before).collect();
+    assert_eq!(new.len(), 3, "one refusal notice each, nothing else");
+    assert!(
+        new.iter()
+            .all(|m| m.to == [OPERATOR] && m.subject.contains("REFUZAT")),
+        "{:?}",
+        new.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>()
+    );
+    assert!(new.iter().any(|m| m.text.contains("mai mulți autori")));
+    assert_eq!(
+        refusal_reasons(&desk, &reference),
+        ["unauthenticated", "several_authors", "several_authors"]
+    );
+
+    // The operator's own mail, vouched for the operator's domain, is obeyed.
+    desk.deliver(
+        "4.eml",
+        &stamped(aligned, operator_reply(4, &update, "CONFIRM", "")),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "contract");
+
+    // Without an authserv-id too, two authors never command.
+    let desk = Desk::new();
+    let reference = opened_mdocs_case(&desk);
+    let update = last_of(&desk, "operator_update");
+    desk.deliver(
+        "1.eml",
+        &operator_reply(1, &update, "CONFIRM", "From: mallory@evil.example\r\n"),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "materials_review");
+    assert_eq!(refusal_reasons(&desk, &reference), ["several_authors"]);
+}
+
 #[test]
 fn the_cli_confirms_corrects_rejects_and_completes_without_mail() {
     let desk = Desk::new();

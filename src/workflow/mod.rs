@@ -4,6 +4,7 @@
 
 mod act;
 pub mod audit;
+pub mod authres;
 mod bounces;
 pub mod calendar;
 pub mod cases;
