@@ -390,6 +390,15 @@ fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
             ),
         ),
     );
+    // The server's verdict on top is for the forger's domain; the aligned one below it
+    // was written by the forger.
+    desk.deliver(
+        "5.eml",
+        &stamped(
+            "Authentication-Results: mx.egov.md; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example\r\n",
+            operator_reply(5, &update, "CONFIRM", aligned),
+        ),
+    );
     once_at(&desk, START);
     assert_eq!(step_of(&desk, &reference), "materials_review");
     let case = desk.case(&reference);
@@ -399,7 +408,7 @@ fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
         .iter()
         .all(|i| i["status"] == "parsed"));
     let new: Vec<Sent> = desk.sent().into_iter().skip(before).collect();
-    assert_eq!(new.len(), 3, "one refusal notice each, nothing else");
+    assert_eq!(new.len(), 4, "one refusal notice each, nothing else");
     assert!(
         new.iter()
             .all(|m| m.to == [OPERATOR] && m.subject.contains("REFUZAT")),
@@ -409,7 +418,12 @@ fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
     assert!(new.iter().any(|m| m.text.contains("mai mulți autori")));
     assert_eq!(
         refusal_reasons(&desk, &reference),
-        ["unauthenticated", "several_authors", "several_authors"]
+        [
+            "unauthenticated",
+            "several_authors",
+            "several_authors",
+            "unauthenticated"
+        ]
     );
 
     // The operator's own mail, vouched for the operator's domain, is obeyed.

@@ -353,13 +353,14 @@ fn a_login_vouches_only_for_its_own_domain_and_a_mail_with_two_authors_never_com
     next_mail(&servers, beneficiary, &mut seen_beneficiary, &reference);
 
     // The beneficiary logs in with their own account and writes as the operator, with the
-    // operator's token copied: the server vouches for asp.gov.md, not for egov.md.
-    servers.send_authenticated(
-        port,
-        beneficiary,
-        &["servicii@egov.md"],
-        &answer(1, &update, "CONFIRM"),
-    );
+    // operator's token copied and a verdict of their own below the server's: the server
+    // vouches for asp.gov.md, not for egov.md.
+    let mut impersonation = format!(
+        "Authentication-Results: {AUTHSERV}; dkim=pass header.d=egov.md; dmarc=pass header.from=egov.md\r\n"
+    )
+    .into_bytes();
+    impersonation.extend(answer(1, &update, "CONFIRM"));
+    servers.send_authenticated(port, beneficiary, &["servicii@egov.md"], &impersonation);
     let refused = next_mail(&servers, OPERATOR, &mut seen_ops, "REFUZAT");
     assert!(
         refused.text.contains("header.d=asp.gov.md"),

@@ -1,6 +1,7 @@
 //! Stage 3a, parse (pure): raw bytes in, an owned [`ParsedMessage`] out, or the reason the
 //! bytes are not a message we can act on.
 
+mod envelope;
 mod html;
 mod report;
 
@@ -167,9 +168,8 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
         references: ids(message.references()),
         authors: authors(&message),
         automated: automated(&message),
-        authentication_results: message
-            .header_raw("Authentication-Results")
-            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")),
+        // mail-parser's header_raw gives the last copy: the one a sender could have written.
+        authentication_results: envelope::topmost(&message, "Authentication-Results"),
         loop_marks: message
             .header_values("X-Loop")
             .filter_map(|v| v.as_text())
