@@ -111,6 +111,10 @@ pub struct ParsedMessage {
     pub loop_marks: Vec<String>,
     /// What a delivery report (`multipart/report`) says, when this is one.
     pub report: Option<DeliveryReport>,
+    /// The topmost `Return-Path`, bare and lower case: empty for `<>` (a bounce's).
+    pub return_path: Option<String>,
+    /// Where it was delivered or addressed: `Delivered-To`, `X-Original-To`, then `To`.
+    pub delivered_to: Vec<String>,
 }
 
 /// A file attached to a message.
@@ -176,6 +180,8 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
             .map(|v| v.trim().to_ascii_lowercase())
             .collect(),
         report: report::delivery_report(&message),
+        return_path: envelope::return_path(&message),
+        delivered_to: envelope::delivered_to(&message),
         ..ParsedMessage::default()
     };
     collect_content(&message, &mut parsed, 0);

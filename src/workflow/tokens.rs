@@ -34,6 +34,11 @@ impl std::fmt::Debug for TokenKey {
 }
 
 impl TokenKey {
+    /// A key given as it is (the configured one; tests).
+    pub fn new(secret: SecretString) -> Self {
+        Self(secret)
+    }
+
     /// The configured key, or (when none is configured) one made once and kept in the
     /// database, so the embedded default needs no setup.
     pub async fn load(pool: &SqlitePool, configured: &SecretString) -> Result<Self> {
@@ -54,12 +59,20 @@ impl TokenKey {
         Ok(Self(SecretString::from(kept)))
     }
 
-    fn mac(&self, row: &TokenRow) -> Hmac<Sha256> {
+    /// An HMAC-SHA256 keyed with the installation's secret, `purpose` written first: the
+    /// same key signs tokens and return paths, and no MAC made for one is valid for another.
+    pub fn keyed(&self, purpose: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.0.expose_secret().as_bytes())
             .expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac
+    }
+
+    fn mac(&self, row: &TokenRow) -> Hmac<Sha256> {
+        let mut mac = self.keyed("egov-desk token v1");
         mac.update(
             format!(
-                "egov-desk token v1|{}|{}|{}|{}|{}",
+                "|{}|{}|{}|{}|{}",
                 row.id, row.case_id, row.version, row.expires_at, row.recipients
             )
             .as_bytes(),
