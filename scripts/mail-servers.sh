@@ -12,7 +12,8 @@
 #   scripts/mail-servers.sh doveconf DIR 'name = value'   add a Dovecot setting and restart it
 #
 # Every mailbox exists (any user@any-domain), every password is "test". Mail for
-# USER is stored as a Maildir in DIR/mail/USER. The TLS certificate is signed by DIR/tls/ca.pem.
+# USER is stored as a Maildir in DIR/mail/USER; USER+anything@domain is USER@domain (both
+# servers have recipient_delimiter = +). The TLS certificate is signed by DIR/tls/ca.pem.
 #
 # Only one file outside DIR is touched: Postfix accepts `-c DIR` only for directories listed
 # in `alternate_config_directories` of its default main.cf, so `start` adds DIR there and
@@ -94,6 +95,9 @@ mail_uid = mail
 mail_gid = mail
 mail_location = maildir:$dir/mail/%u
 mail_fsync = always
+# servicii+b-7-ab12@egov.md (the daemon's per-mail return paths) is servicii@egov.md's INBOX.
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = no
 passdb {
   driver = static
   args = password=test
@@ -166,6 +170,8 @@ alias_database =
 virtual_mailbox_domains = static:all
 virtual_mailbox_maps = static:all
 virtual_transport = lmtp:unix:$dir/dovecot/run/lmtp
+# user+detail@domain is user@domain (the daemon's return paths are servicii+b-ID-MAC@egov.md).
+recipient_delimiter = +
 mynetworks = 127.0.0.0/8
 # The tests make an address answer 4xx or 5xx by writing it into this table.
 smtpd_recipient_restrictions = check_recipient_access pcre:$pf/recipient_access, permit_sasl_authenticated, permit_mynetworks, reject

@@ -247,6 +247,19 @@ async fn check_config(settings: Settings) -> Result<()> {
         secret(&s.outbound.password)
     );
     say!("  agency:    {} <{}>", s.agency.name, s.agency.address);
+    let (local, domain) = s
+        .agency
+        .address
+        .as_str()
+        .rsplit_once('@')
+        .unwrap_or_default();
+    match s.outbound.verp_delimiter {
+        // A reminder to the administrator: the server must deliver these to the mailbox.
+        Some(d) => {
+            say!("  returns:   {local}{d}b-<id>-<mac>@{domain} (delivered to {local}@{domain})")
+        }
+        None => say!("  returns:   {local}@{domain} (no per-mail return path)"),
+    }
     let ops: Vec<&str> = s
         .agency
         .operators
@@ -502,7 +515,11 @@ fn print_case(
             "  {}  {:<26} {:<10} {}  -> {}",
             m.created_at,
             m.purpose,
-            m.state,
+            if m.bounced_at.is_some() {
+                "bounced"
+            } else {
+                &m.state
+            },
             m.subject,
             m.to.join(", ")
         );

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::ledger::{self, Recorded};
 use crate::mailbox::{AnySource, Disposition, Locator, MailboxSource};
-use crate::outbox::{Composer, Identity, Renderer};
+use crate::outbox::{Composer, Identity, Renderer, ReturnPaths};
 use crate::settings::Settings;
 use crate::transport::{self, AnyTransport};
 use crate::workflow::calendar::Calendar;
@@ -72,12 +72,20 @@ impl Desk {
         let transport = AnyTransport::from_settings(&settings)?;
         let calendar = Calendar::load(&settings.time.holidays, settings.time.timezone)?;
         let token_key = TokenKey::load(&pool, &settings.workflow.command_key).await?;
+        let return_paths = settings
+            .outbound
+            .verp_delimiter
+            .map(|d| ReturnPaths::new(&settings.agency.address, d, token_key.clone()));
         Ok(Self {
             pool,
             workflow: Workflow {
                 settings,
                 requirements,
-                composer: Composer { renderer, identity },
+                composer: Composer {
+                    renderer,
+                    identity,
+                    return_paths,
+                },
                 calendar,
                 token_key,
             },

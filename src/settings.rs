@@ -153,6 +153,9 @@ pub struct OutboundSettings {
     /// Queue replies but send nothing (a first import of an old backlog, reviewed before
     /// anything leaves).
     pub hold: bool,
+    /// The recipient delimiter of per-mail return paths (`servicii+b-ID-MAC@…`); `None`
+    /// sends every mail with the plain agency address as its envelope sender.
+    pub verp_delimiter: Option<char>,
 }
 
 /// Who the agency is.
@@ -297,6 +300,7 @@ struct RawOutbound {
     max_attempts: i64,
     retry_base_secs: i64,
     hold: bool,
+    verp_delimiter: String,
 }
 
 #[derive(Deserialize)]
@@ -441,6 +445,7 @@ impl Settings {
                 .context("outbound.max_attempts: too large")?,
             retry_base_secs: positive("outbound.retry_base_secs", o.retry_base_secs)?,
             hold: o.hold,
+            verp_delimiter: verp_delimiter(&o.verp_delimiter)?,
         };
         if outbound.kind == OutboundKind::Smtp {
             non_empty("outbound.host", &outbound.host)?;
@@ -624,6 +629,22 @@ fn port(key: &str, value: i64) -> Result<u16> {
     }
 }
 
+/// Delimiters a mail server's `recipient_delimiter` commonly uses that are also safe, unquoted,
+/// in the local part of an address.
+const VERP_DELIMITERS: &str = "+-_=.~";
+
+fn verp_delimiter(value: &str) -> Result<Option<char>> {
+    let mut chars = value.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) if VERP_DELIMITERS.contains(c) => Ok(Some(c)),
+        _ => bail!(
+            "outbound.verp_delimiter: '{value}' must be empty (no per-mail return path) or one of {}",
+            VERP_DELIMITERS.chars().map(String::from).collect::<Vec<_>>().join(" ")
+        ),
+    }
+}
+
 fn positive(key: &str, value: i64) -> Result<u64> {
     match u64::try_from(value) {
         Ok(v) if v > 0 => Ok(v),
@@ -681,6 +702,29 @@ mod tests {
         raw.mailbox.idle_secs = 600;
         let err = format!("{:#}", Settings::validate(raw).unwrap_err());
         assert!(err.contains("mailbox.idle_secs"), "{err}");
+    }
+
+    #[test]
+    fn the_verp_delimiter_is_one_safe_character_or_nothing() {
+        assert_eq!(
+            Settings::validate(raw_default())
+                .unwrap()
+                .outbound
+                .verp_delimiter,
+            Some('+')
+        );
+        let mut raw = raw_default();
+        raw.outbound.verp_delimiter = String::new();
+        assert_eq!(
+            Settings::validate(raw).unwrap().outbound.verp_delimiter,
+            None
+        );
+        for bad in ["@", "++", " ", "a"] {
+            let mut raw = raw_default();
+            raw.outbound.verp_delimiter = bad.into();
+            let err = format!("{:#}", Settings::validate(raw).unwrap_err());
+            assert!(err.contains("outbound.verp_delimiter"), "{err}");
+        }
     }
 
     #[test]

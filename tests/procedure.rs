@@ -335,6 +335,118 @@ fn with_an_authserv_id_only_mail_the_agency_server_vouched_for_counts() {
     assert_eq!(step_of(&desk, &reference), "contract");
 }
 
+/// The reasons noted on a case's timeline for refused commands, oldest first.
+fn refusal_reasons(desk: &Desk, reference: &str) -> Vec<String> {
+    desk.case(reference)["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "command_refused")
+        .map(|e| e["detail"]["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
+    let desk = Desk::with_config("", "", "authserv_id = \"mx.egov.md\"", "");
+    let reference = opened_mdocs_case(&desk);
+    let update = last_of(&desk, "operator_update");
+    let before = desk.sent().len();
+    let aligned =
+        "Authentication-Results: mx.egov.md; dkim=pass header.d=egov.md; dmarc=pass header.from=egov.md\r\n";
+    let stamped = |verdict: &str, mail: Vec<u8>| {
+        let mut out = verdict.as_bytes().to_vec();
+        out.extend(mail);
+        out
+    };
+    // The agency's server vouched, but for the forger's own domain; DMARC failed.
+    desk.deliver(
+        "1.eml",
+        &stamped(
+            "Authentication-Results: mx.egov.md; dkim=pass header.d=evil.example; dmarc=fail\r\n",
+            operator_reply(1, &update, "CONFIRM", ""),
+        ),
+    );
+    // Two From headers: the operator's and the forger's, under an aligned verdict.
+    desk.deliver(
+        "2.eml",
+        &stamped(
+            aligned,
+            operator_reply(2, &update, "CONFIRM", "From: mallory@evil.example\r\n"),
+        ),
+    );
+    // One From header naming two authors.
+    let quoted: String = update.text.lines().map(|l| format!("> {l}\r\n")).collect();
+    desk.deliver(
+        "3.eml",
+        &stamped(
+            aligned,
+            message(
+                &format!("{OPERATOR}, mallory@evil.example"),
+                &format!("Re: {}", update.subject),
+                "op-3@egov.md",
+                &format!("In-Reply-To: {}\r\n", update.message_id),
+                &format!("CONFIRM\r\n\r\n{quoted}"),
+            ),
+        ),
+    );
+    // The server's verdict on top is for the forger's domain; the aligned one below it
+    // was written by the forger.
+    desk.deliver(
+        "5.eml",
+        &stamped(
+            "Authentication-Results: mx.egov.md; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example\r\n",
+            operator_reply(5, &update, "CONFIRM", aligned),
+        ),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "materials_review");
+    let case = desk.case(&reference);
+    assert!(case["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == "parsed"));
+    let new: Vec<Sent> = desk.sent().into_iter().skip(before).collect();
+    assert_eq!(new.len(), 4, "one refusal notice each, nothing else");
+    assert!(
+        new.iter()
+            .all(|m| m.to == [OPERATOR] && m.subject.contains("REFUZAT")),
+        "{:?}",
+        new.iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>()
+    );
+    assert!(new.iter().any(|m| m.text.contains("mai mulți autori")));
+    assert_eq!(
+        refusal_reasons(&desk, &reference),
+        [
+            "unauthenticated",
+            "several_authors",
+            "several_authors",
+            "unauthenticated"
+        ]
+    );
+
+    // The operator's own mail, vouched for the operator's domain, is obeyed.
+    desk.deliver(
+        "4.eml",
+        &stamped(aligned, operator_reply(4, &update, "CONFIRM", "")),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "contract");
+
+    // Without an authserv-id too, two authors never command.
+    let desk = Desk::new();
+    let reference = opened_mdocs_case(&desk);
+    let update = last_of(&desk, "operator_update");
+    desk.deliver(
+        "1.eml",
+        &operator_reply(1, &update, "CONFIRM", "From: mallory@evil.example\r\n"),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "materials_review");
+    assert_eq!(refusal_reasons(&desk, &reference), ["several_authors"]);
+}
+
 #[test]
 fn the_cli_confirms_corrects_rejects_and_completes_without_mail() {
     let desk = Desk::new();
@@ -499,24 +611,56 @@ fn holders_of_confirmed_certificates_are_told_before_expiry_with_a_renewal_case(
     assert!(notices.iter().all(|n| n.text.contains(renewal)));
 }
 
-#[test]
-fn bounces_are_linked_to_our_mail_and_never_answered() {
-    let desk = Desk::new();
-    let reference = opened_mdocs_case(&desk);
-    let ack = last_of(&desk, "acknowledgement");
-    let report = format!(
-        "From: MAILER-DAEMON@asp.gov.md\r\nTo: servicii@egov.md\r\nSubject: Undelivered Mail\r\n\
-         Message-ID: <bounce-1@asp.gov.md>\r\nMIME-Version: 1.0\r\n\
+/// The envelope sender a mail left with (the outbox file records it as `Return-Path`).
+fn return_path_of(mail: &Sent) -> String {
+    mail.headers
+        .lines()
+        .find_map(|l| l.strip_prefix("Return-Path: "))
+        .expect("a Return-Path on the outbox file")
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_string()
+}
+
+/// A delivery report as a receiving server writes it: from the null sender to `to`, about
+/// the mail `message_id` to `BENEFICIARY`.
+fn delivery_report(n: u32, to: &str, message_id: &str, subject: &str) -> Vec<u8> {
+    format!(
+        "Return-Path: <>\r\nFrom: MAILER-DAEMON@asp.gov.md (Mail Delivery System)\r\nTo: {to}\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-{n}@asp.gov.md>\r\n\
+         Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n\
          --R\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n\
          --R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.asp.gov.md\r\n\r\n\
          Final-Recipient: rfc822; {BENEFICIARY}\r\nAction: failed\r\nStatus: 5.2.2\r\n\
          Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\
-         --R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {}\r\nSubject: {}\r\n--R--\r\n",
-        ack.message_id, ack.subject
+         --R\r\nContent-Type: text/rfc822-headers\r\n\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n--R--\r\n"
+    )
+    .into_bytes()
+}
+
+fn bounced_mail(desk: &Desk, reference: &str) -> Vec<serde_json::Value> {
+    desk.case(reference)["mail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| !m["bounced_at"].is_null())
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn bounces_are_linked_to_our_mail_and_never_answered() {
+    let desk = Desk::new();
+    let reference = opened_mdocs_case(&desk);
+    let ack = last_of(&desk, "acknowledgement");
+    let return_path = return_path_of(&ack);
+    assert!(
+        return_path.starts_with("servicii+b-") && return_path.ends_with("@egov.md"),
+        "{return_path}"
     );
+    let report = delivery_report(1, &return_path, &ack.message_id, &ack.subject);
     let before = desk.sent().len();
-    desk.deliver("bounce.eml", report.as_bytes());
+    desk.deliver("bounce.eml", &report);
     once_at(&desk, START);
     let new: Vec<Sent> = desk.sent().into_iter().skip(before).collect();
     assert_eq!(new.len(), 1, "only the operators hear of it");
@@ -528,6 +672,95 @@ fn bounces_are_linked_to_our_mail_and_never_answered() {
         .unwrap()
         .iter()
         .any(|e| e["kind"] == "bounce"));
+    let bounced = bounced_mail(&desk, &reference);
+    assert_eq!(bounced.len(), 1, "{bounced:?}");
+    assert_eq!(bounced[0]["purpose"], "acknowledgement");
+}
+
+#[test]
+fn forged_delivery_reports_are_not_linked_and_reach_the_operators_as_ordinary_mail() {
+    let desk = Desk::new();
+    let reference = opened_mdocs_case(&desk);
+    let ack = last_of(&desk, "acknowledgement");
+    let update = last_of(&desk, "operator_update");
+    let genuine = return_path_of(&ack);
+    // A wrong MAC: the last hex digit changed.
+    let (head, mac) = genuine.split_once('@').unwrap().0.rsplit_once('-').unwrap();
+    let mut wrong = mac.to_string();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    let wrong_mac = format!("{head}-{wrong}@egov.md");
+    let before = desk.sent().len();
+    for (n, to) in [
+        // What a stranger knows: our address, the Message-ID, the recipient.
+        (1, "servicii@egov.md".to_string()),
+        (2, wrong_mac),
+        // A genuine return path of another mail, naming the acknowledgement.
+        (3, return_path_of(&update)),
+    ] {
+        desk.deliver(
+            &format!("forged-{n}.eml"),
+            &delivery_report(n, &to, &ack.message_id, &ack.subject),
+        );
+    }
+    once_at(&desk, START);
+    assert!(bounced_mail(&desk, &reference).is_empty());
+    let case = desk.case(&reference);
+    assert!(
+        !case["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "bounce"),
+        "{case:#}"
+    );
+    let new: Vec<Sent> = desk.sent().into_iter().skip(before).collect();
+    assert_eq!(new.len(), 3, "each is forwarded, nobody is answered");
+    for forwarded in &new {
+        assert_eq!(forwarded.to, [OPERATOR]);
+        assert!(
+            forwarded
+                .file
+                .to_string_lossy()
+                .contains("-operator_forward-"),
+            "{}",
+            forwarded.file.display()
+        );
+    }
+}
+
+#[test]
+fn without_return_paths_only_a_null_sender_report_about_a_recipient_of_ours_is_linked() {
+    let desk = Desk::with_sections("", "verp_delimiter = \"\"\n");
+    let reference = opened_mdocs_case(&desk);
+    let ack = last_of(&desk, "acknowledgement");
+    assert_eq!(return_path_of(&ack), "servicii@egov.md");
+    let report = delivery_report(1, "servicii@egov.md", &ack.message_id, &ack.subject);
+    let text = String::from_utf8(report).unwrap();
+    // Not from the null sender; about someone the mail was not sent to.
+    desk.deliver(
+        "1.eml",
+        text.replacen("Return-Path: <>", "Return-Path: <mallory@evil.example>", 1)
+            .as_bytes(),
+    );
+    desk.deliver(
+        "2.eml",
+        text.replace("bounce-1@", "bounce-2@")
+            .replacen(BENEFICIARY, "someone@evil.example", 1)
+            .as_bytes(),
+    );
+    once_at(&desk, START);
+    assert!(bounced_mail(&desk, &reference).is_empty());
+    desk.deliver("3.eml", text.replace("bounce-1@", "bounce-3@").as_bytes());
+    once_at(&desk, START);
+    assert_eq!(bounced_mail(&desk, &reference).len(), 1);
+    let bounces = desk.case(&reference)["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "bounce")
+        .count();
+    assert_eq!(bounces, 1);
 }
 
 #[test]

@@ -63,14 +63,16 @@ fn token_id(text: &str) -> i64 {
 }
 
 /// Makes the test Postfix behave as the agency's own mail server: mail from outside (the
-/// SMTP port) loses any Authentication-Results header claiming the agency's name; operators
-/// submit on a separate port with their login, and that mail gets the agency's verdict.
+/// SMTP port) loses any Authentication-Results header claiming the agency's name; users
+/// submit on a separate port with their login, and that mail gets the agency's verdict for
+/// the login's own domain (any user may log in: every address exists).
 /// Returns the submission port.
 fn agency_server(servers: &MailServers) -> u16 {
     let pf = servers.path().join("postfix");
     std::fs::write(
         pf.join("sasl_access"),
-        format!("/^operator@egov\\.md$/ PREPEND Authentication-Results: {AUTHSERV}; dkim=pass header.d=egov.md; dmarc=pass header.from=egov.md\n"),
+        // Every login gets the verdict for its own domain, as a DKIM signer would give it.
+        format!("/^[^@]+@(.+)$/ PREPEND Authentication-Results: {AUTHSERV}; dkim=pass header.d=$1; dmarc=pass header.from=$1\n"),
     )
     .unwrap();
     std::fs::write(
@@ -329,6 +331,92 @@ fn an_mdocs_case_walks_to_completion_by_real_mail_and_forgeries_change_nothing()
             "used_token"
         ]
     );
+}
+
+#[test]
+fn a_login_vouches_only_for_its_own_domain_and_a_mail_with_two_authors_never_commands() {
+    let Some(servers) = MailServers::start() else {
+        return;
+    };
+    let port = agency_server(&servers);
+    let (desk, child) = start(&servers);
+    let beneficiary = "ion.popescu@asp.gov.md";
+    servers.send(
+        beneficiary,
+        &["servicii@egov.md"],
+        &fixture("mail/ro-mdocs-complete.eml"),
+    );
+    let mut seen_ops = 0;
+    let update = next_mail(&servers, OPERATOR, &mut seen_ops, "MDocs");
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    let mut seen_beneficiary = 0;
+    next_mail(&servers, beneficiary, &mut seen_beneficiary, &reference);
+
+    // The beneficiary logs in with their own account and writes as the operator, with the
+    // operator's token copied and a verdict of their own below the server's: the server
+    // vouches for asp.gov.md, not for egov.md.
+    let mut impersonation = format!(
+        "Authentication-Results: {AUTHSERV}; dkim=pass header.d=egov.md; dmarc=pass header.from=egov.md\r\n"
+    )
+    .into_bytes();
+    impersonation.extend(answer(1, &update, "CONFIRM"));
+    servers.send_authenticated(port, beneficiary, &["servicii@egov.md"], &impersonation);
+    let refused = next_mail(&servers, OPERATOR, &mut seen_ops, "REFUZAT");
+    assert!(
+        refused.text.contains("header.d=asp.gov.md"),
+        "{}",
+        refused.text
+    );
+    // The operator, logged in, sends a reply with a second From header.
+    let two_authors = String::from_utf8(answer(2, &update, "CONFIRM"))
+        .unwrap()
+        .replacen(
+            &format!("From: {OPERATOR}\r\n"),
+            &format!("From: {OPERATOR}\r\nFrom: {beneficiary}\r\n"),
+            1,
+        );
+    servers.send_authenticated(
+        port,
+        OPERATOR,
+        &["servicii@egov.md"],
+        two_authors.as_bytes(),
+    );
+    let refused = next_mail(&servers, OPERATOR, &mut seen_ops, "REFUZAT");
+    assert!(
+        refused.text.contains("mai mulți autori"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(case_step(&desk, &reference), "materials_review");
+    let case = desk.case(&reference);
+    assert!(case["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == "parsed"));
+    assert_eq!(
+        inbox(&servers, beneficiary).len(),
+        seen_beneficiary,
+        "the beneficiary is told nothing"
+    );
+
+    // The genuine operator still commands.
+    servers.send_authenticated(
+        port,
+        OPERATOR,
+        &["servicii@egov.md"],
+        &answer(3, &update, "CONFIRM"),
+    );
+    wait_step(&desk, &reference, "contract");
+    stop(&desk, child);
+    let refusals: Vec<String> = desk.case(&reference)["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "command_refused")
+        .map(|e| e["detail"]["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refusals, ["unauthenticated", "several_authors"]);
 }
 
 fn with_certificate(

@@ -3,6 +3,7 @@
 //! The transport stage works the rows; nothing is sent from memory.
 
 pub mod compose;
+pub mod returns;
 pub mod templates;
 
 use anyhow::{Context, Result};
@@ -10,6 +11,7 @@ use serde::Serialize;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 pub use compose::{AutoKind, Identity, Thread};
+pub use returns::ReturnPaths;
 pub use templates::Renderer;
 
 use crate::db::now;
@@ -130,6 +132,8 @@ pub struct Composer {
     pub renderer: Renderer,
     /// Sender identity.
     pub identity: Identity,
+    /// Per-mail envelope senders; `None`: the plain address is every mail's.
+    pub return_paths: Option<ReturnPaths>,
 }
 
 impl Composer {
@@ -179,6 +183,15 @@ impl Composer {
         .fetch_optional(&mut *conn)
         .await
         .context("queueing a mail")?;
+        if let (Some(id), Some(paths)) = (id, &self.return_paths) {
+            // The row id is only known once inserted, and the return path names it.
+            sqlx::query("UPDATE outbox SET envelope_from = ? WHERE id = ?")
+                .bind(paths.for_mail(id, &message_id))
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .context("giving a mail its return path")?;
+        }
         if let Some(id) = id {
             sqlx::query("INSERT INTO outbox_bodies (outbox_id, raw) VALUES (?, ?)")
                 .bind(id)
@@ -224,32 +237,6 @@ pub async fn replies_to_since(
     .fetch_one(&mut *conn)
     .await
     .context("counting replies to an address")
-}
-
-/// The mail we sent with this Message-ID: (row id, case id, subject, recipients JSON).
-pub async fn by_message_id(
-    conn: &mut SqliteConnection,
-    message_id: &str,
-) -> Result<Option<(i64, Option<i64>, String, String)>> {
-    let row =
-        sqlx::query("SELECT id, case_id, subject, recipients FROM outbox WHERE message_id = ?")
-            .bind(message_id)
-            .fetch_optional(&mut *conn)
-            .await
-            .context("looking up one of our mails")?;
-    Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
-}
-
-/// Marks one of our mails as bounced, with what the report said.
-pub async fn mark_bounced(conn: &mut SqliteConnection, id: i64, detail: &str) -> Result<()> {
-    sqlx::query("UPDATE outbox SET bounced_at = ?, bounce_detail = ? WHERE id = ?")
-        .bind(now())
-        .bind(detail)
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .context("marking a mail bounced")?;
-    Ok(())
 }
 
 /// The case of the mail we sent with one of these Message-IDs.
@@ -441,12 +428,15 @@ pub struct Summary {
     pub state: String,
     /// When it was queued.
     pub created_at: String,
+    /// When a delivery report tied to it said it bounced, if one did.
+    pub bounced_at: Option<String>,
 }
 
 /// The mail of one case, oldest first.
 pub async fn of_case(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Summary>> {
     let rows = sqlx::query(
-        "SELECT purpose, recipients, subject, state, created_at FROM outbox WHERE case_id = ? ORDER BY id",
+        "SELECT purpose, recipients, subject, state, created_at, bounced_at FROM outbox
+         WHERE case_id = ? ORDER BY id",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
@@ -460,6 +450,7 @@ pub async fn of_case(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Su
                 subject: r.get(2),
                 state: r.get(3),
                 created_at: r.get(4),
+                bounced_at: r.get(5),
             })
         })
         .collect()

@@ -3,6 +3,7 @@
 
 mod automated;
 pub mod clean;
+mod envelope;
 mod html;
 mod report;
 
@@ -117,6 +118,10 @@ pub struct ParsedMessage {
     pub loop_marks: Vec<String>,
     /// What a delivery report (`multipart/report`) says, when this is one.
     pub report: Option<DeliveryReport>,
+    /// The topmost `Return-Path`, bare and lower case: empty for `<>` (a bounce's).
+    pub return_path: Option<String>,
+    /// Where it was delivered or addressed: `Delivered-To`, `X-Original-To`, then `To`.
+    pub delivered_to: Vec<String>,
 }
 
 /// A file attached to a message.
@@ -174,13 +179,17 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
         references: ids(message.references()),
         authors: authors(&message),
         automated: automated::automated(&message),
-        authentication_results: message.header_raw("Authentication-Results").map(one_line),
+        // mail-parser's header_raw gives the last copy: the one a sender could have written.
+        authentication_results: envelope::topmost(&message, "Authentication-Results")
+            .map(|v| one_line(&v)),
         loop_marks: message
             .header_values("X-Loop")
             .filter_map(|v| v.as_text())
             .map(|v| one_line(v).to_ascii_lowercase())
             .collect(),
         report: report::delivery_report(&message).map(clean_report),
+        return_path: envelope::return_path(&message),
+        delivered_to: envelope::delivered_to(&message),
         ..ParsedMessage::default()
     };
     collect_content(&message, &mut parsed, 0);

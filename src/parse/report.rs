@@ -47,14 +47,24 @@ pub fn delivery_report(message: &Message) -> Option<DeliveryReport> {
             (_, "text/rfc822-headers" | "message/rfc822-headers")
                 if report.original_message_id.is_none() =>
             {
-                report.original_message_id = MessageParser::default()
-                    .parse_headers(part.contents())
-                    .and_then(|h| h.message_id().map(clean));
+                report.original_message_id = returned_message_id(part.contents());
             }
             _ => {}
         }
     }
     Some(report)
+}
+
+/// The Message-ID in a returned header block. The block often ends on its last field with
+/// no line break (the break before the next boundary belongs to the boundary), and a header
+/// parser reads a field only once its line ends: the block is closed before it is read.
+fn returned_message_id(headers: &[u8]) -> Option<String> {
+    let mut block = headers.to_vec();
+    block.extend_from_slice(b"\r\n\r\n");
+    MessageParser::default()
+        .parse_headers(&block[..])
+        .and_then(|h| h.message_id().map(clean))
+        .filter(|id| !id.is_empty())
 }
 
 fn clean(id: &str) -> String {
@@ -125,5 +135,34 @@ Subject: [EGOV-2026-0001] Confirmare\r\n\
         assert_eq!(r.status.as_deref(), Some("5.1.1"));
         assert_eq!(r.action.as_deref(), Some("failed"));
         assert!(r.diagnostic.unwrap().starts_with("550 5.1.1"));
+    }
+
+    #[test]
+    fn returned_headers_ending_on_the_message_id_line_are_read() {
+        let raw = b"From: MAILER-DAEMON@mx.asp.gov.md\r\n\
+To: servicii@egov.md\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B2\"\r\n\
+\r\n\
+--B2\r\n\
+Content-Type: message/delivery-status\r\n\
+\r\n\
+Final-Recipient: rfc822; ion@asp.gov.md\r\n\
+Action: failed\r\n\
+Status: 5.2.2\r\n\
+--B2\r\n\
+Content-Type: text/rfc822-headers\r\n\
+\r\n\
+Subject: [EGOV-2026-0001] Confirmare\r\n\
+Message-ID: <abc.desk@egov.md>\r\n\
+--B2--\r\n";
+        let message = MessageParser::default().parse(&raw[..]).unwrap();
+        let r = delivery_report(&message).unwrap();
+        assert_eq!(r.original_message_id.as_deref(), Some("abc.desk@egov.md"));
+        assert_eq!(
+            returned_message_id(b"Message-ID: <x@egov.md>").as_deref(),
+            Some("x@egov.md")
+        );
+        assert_eq!(returned_message_id(b"Subject: x"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! The embedded default's transport: each mail becomes an `.eml` file in a folder.
+//! The embedded default's transport: each mail becomes an `.eml` file in a folder, its
+//! envelope sender on top as `Return-Path:`.
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +37,9 @@ impl DirectoryTransport {
         {
             use std::io::Write;
             let mut file = std::fs::File::create(&tmp)?;
+            // The envelope sender is recorded as a delivering server records it (RFC 5321
+            // 4.4), so the file shows the return path the mail left with.
+            write!(file, "Return-Path: <{}>\r\n", mail.envelope_from)?;
             file.write_all(&mail.raw)?;
             file.sync_all()?;
         }

@@ -4,6 +4,7 @@
 
 mod act;
 pub mod audit;
+pub mod authres;
 mod bounces;
 pub mod calendar;
 pub mod cases;
@@ -199,7 +200,7 @@ async fn handle(
         return operator::handle(conn, wf, message, parsed, &sender).await;
     }
     if let Some(report) = &parsed.report {
-        if let Some(handled) = bounces::link(conn, wf, message, report).await? {
+        if let Some(handled) = bounces::link(conn, wf, message, parsed, report).await? {
             return Ok(handled);
         }
     }

@@ -1,13 +1,14 @@
 //! Replies from operators: a command counts only when the reply carries a token we issued
-//! for that case and version, comes from an address the token was sent to, (where
-//! configured) was vouched for by the agency's own mail server, and holds the command in
-//! its unquoted top. Anything else changes nothing: it is logged and the operators are told.
+//! for that case and version, comes from an address the token was sent to and from no other
+//! author, (where configured) was vouched for by the agency's own mail server for the
+//! author's domain, and holds the command in its unquoted top. Anything else changes nothing: it is logged and the operators are told.
 
 use anyhow::{Context, Result};
 use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
 
 use super::audit::{self, Actor};
+use super::authres;
 use super::cases::{self, Case};
 use super::commands::{self, Command};
 use super::filing::missing_of;
@@ -69,21 +70,18 @@ pub(super) async fn handle(
         }
         return refuse(conn, wf, &who, None, Refusal::Missing, "").await;
     };
+    // Several authors: the mail does not say who wrote it, so no one vouches for it.
+    if parsed.authors != 1 {
+        let case = case_of_genuine(conn, wf, &found, sender).await?;
+        let detail = format!("{} From addresses", parsed.authors);
+        let refusal = Refusal::SeveralAuthors;
+        return refuse(conn, wf, &who, case.as_ref(), refusal, &detail).await;
+    }
     if let Some(authserv_id) = &wf.settings.agency.authserv_id {
-        if !tokens::vouched_for(parsed.authentication_results.as_deref(), authserv_id) {
-            let seen = parsed
-                .authentication_results
-                .clone()
-                .unwrap_or_else(|| "(none)".into());
-            // Noted on the case the token names, if the token itself is genuine.
-            let case =
-                match tokens::verify(conn, &wf.token_key, &found, sender, crate::clock::now())
-                    .await?
-                {
-                    Ok(row) => Some(cases::by_id(conn, row.case_id).await?),
-                    Err(Refusal::Unknown | Refusal::Altered) => None,
-                    Err(_) => cases_by_token(conn, found.0).await?,
-                };
+        let header = parsed.authentication_results.as_deref();
+        if !authres::vouched_for(header, authserv_id, sender.domain()) {
+            let seen = header.unwrap_or("(none)").to_string();
+            let case = case_of_genuine(conn, wf, &found, sender).await?;
             return refuse(
                 conn,
                 wf,
@@ -227,6 +225,21 @@ pub(crate) async fn acknowledge(
     );
     wf.composer.enqueue(conn, draft).await?;
     Ok(())
+}
+
+/// The case a refused mail is noted on: the one its token names, if the token itself is
+/// genuine (an altered or unknown token names no case we can trust).
+async fn case_of_genuine(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    found: &(i64, Vec<u8>),
+    sender: &EmailAddress,
+) -> Result<Option<Case>> {
+    match tokens::verify(conn, &wf.token_key, found, sender, crate::clock::now()).await? {
+        Ok(row) => Ok(Some(cases::by_id(conn, row.case_id).await?)),
+        Err(Refusal::Unknown | Refusal::Altered) => Ok(None),
+        Err(_) => cases_by_token(conn, found.0).await,
+    }
 }
 
 async fn cases_by_token(conn: &mut SqliteConnection, token_id: i64) -> Result<Option<Case>> {

@@ -594,6 +594,7 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         "wrong_sender",
         "stale_token",
         "unauthenticated",
+        "several_authors",
         "no_command",
         "bad_command",
     ] {
