@@ -234,8 +234,24 @@ fn sigkill_during_a_backlog_loses_no_message_and_delivers_no_reply_twice() {
         servers.mailbox("servicii@egov.md", "Processed").len(),
         BACKLOG
     );
-    // Let Postfix deliver everything it accepted.
-    std::thread::sleep(Duration::from_secs(3));
+    // Let Postfix deliver everything it accepted: with several servers busy on two cores a
+    // fixed pause was sometimes too short, so wait (bounded) until every sender has a reply
+    // or a notice names them, then check exactly that.
+    let accounted = |notices: &[String]| {
+        senders.iter().all(|from| {
+            !servers.mailbox(from, "").is_empty()
+                || notices.iter().any(|n| n.contains(from.as_str()))
+        })
+    };
+    wait_until(Duration::from_secs(60), || {
+        let notices: Vec<String> = servers
+            .mailbox("operator@egov.md", "")
+            .iter()
+            .map(|raw| readable(raw))
+            .filter(|t| t.contains("livrare incert"))
+            .collect();
+        accounted(&notices)
+    });
     let notices: Vec<String> = servers
         .mailbox("operator@egov.md", "")
         .iter()

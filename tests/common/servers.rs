@@ -164,6 +164,7 @@ impl MailServers {
 
     /// The messages in `user`'s folder (`""` for the inbox, `"Processed"`...).
     pub fn mailbox(&self, user: &str, folder: &str) -> Vec<Vec<u8>> {
+        const DIGEST: &[u8] = b"Subject: Rezumat zilnic";
         let mut root = PathBuf::from(self.var("MAIL_ROOT")).join(user);
         if !folder.is_empty() {
             root = root.join(format!(".{folder}"));
@@ -174,7 +175,14 @@ impl MailServers {
             .map(|e| e.unwrap().path())
             .collect();
         files.sort();
-        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+        files
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            // The operators' daily digest goes out on the real clock after 08:00 on working
+            // days; no test here is about it (tests/procedure.rs counts digests on its own
+            // clock), so counts of the operators' mail must not depend on the hour.
+            .filter(|raw| !raw.windows(DIGEST.len()).any(|w| w == DIGEST))
+            .collect()
     }
 
     /// Makes Postfix answer mail to recipients matching `pattern` (a PCRE) with `reply`,
