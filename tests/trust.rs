@@ -390,3 +390,39 @@ fn a_reference_guessed_by_counting_names_no_case() {
     assert_eq!(forwarded.len(), 1);
     assert!(forwarded[0].text.contains(counted), "{}", forwarded[0].text);
 }
+
+#[test]
+fn mail_our_server_says_the_contacts_domain_did_not_send_is_held_not_filed() {
+    let desk = Desk::with_config("", "", "authserv_id = \"mx.egov.md\"", "");
+    let reference = opened_mdocs_case(&desk);
+    let before = values(&desk.case(&reference));
+    desk.deliver(
+        "2.eml",
+        &message(
+            BENEFICIARY,
+            &format!("Re: [{reference}] MDocs"),
+            "forged-1@evil.example",
+            "Authentication-Results: mx.egov.md; spf=fail; dmarc=fail header.from=asp.gov.md\r\n",
+            "Adresa IP publică: 194.0.2.66\r\n",
+        ),
+    );
+    once_at(&desk, LATER);
+    assert_eq!(values(&desk.case(&reference)), before, "nothing filed");
+    let notice = of_purpose(&desk, "operator_held").remove(0);
+    assert!(notice.text.contains("DMARC"), "{}", notice.text);
+
+    // The same contact, vouched for (or not judged) by the server, is filed as always.
+    desk.deliver(
+        "3.eml",
+        &message(
+            BENEFICIARY,
+            &format!("Re: [{reference}] MDocs"),
+            "real-1@asp.gov.md",
+            "Authentication-Results: mx.egov.md; dmarc=pass header.from=asp.gov.md\r\n",
+            "Adresa IP publică: 194.0.2.67\r\n",
+        ),
+    );
+    once_at(&desk, LATER_STILL);
+    assert!(values(&desk.case(&reference)).contains(&"194.0.2.67".to_string()));
+    assert_eq!(of_purpose(&desk, "operator_held").len(), 1);
+}

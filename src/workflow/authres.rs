@@ -14,36 +14,32 @@ const MULTI_LABEL_SUFFIXES: &[&str] = &[
     "com.tr", "co.il", "com.au", "co.jp",
 ];
 
-/// Whether the topmost `Authentication-Results` header was written by the agency's own
-/// server (`authserv_id`) and shows a pass aligned with `from_domain`, the author's domain:
-/// `dmarc=pass` with `header.from` equal to it, or `dkim=pass` whose `header.d` is it or its
-/// organisational domain. A `dmarc=fail` in the same header vetoes any DKIM pass.
-pub fn vouched_for(topmost: Option<&str>, authserv_id: &str, from_domain: &str) -> bool {
-    let Some(header) = topmost else {
-        return false;
-    };
-    let header = strip_comments(header);
+/// One result of the agency's server's header: `method=verdict` and the properties the
+/// checks need.
+struct Verdict {
+    method: String,
+    verdict: String,
+    header_from: Option<String>,
+    header_d: Option<String>,
+}
+
+/// The results in the topmost `Authentication-Results` header, when the agency's own server
+/// (`authserv_id`) wrote it; `None` for a header of anyone else (or none).
+fn verdicts(topmost: Option<&str>, authserv_id: &str) -> Option<Vec<Verdict>> {
+    let header = strip_comments(topmost?);
     let mut segments = segments(&header).into_iter();
     let id = segments
         .next()
         .and_then(|tokens| tokens.into_iter().next())
         .unwrap_or_default();
     if !id.eq_ignore_ascii_case(authserv_id) {
-        return false;
+        return None;
     }
-    let from = from_domain.trim_end_matches('.').to_ascii_lowercase();
-    let mut aligned = false;
+    let mut out = Vec::new();
     for tokens in segments {
         let Some((method, verdict)) = tokens.first().and_then(|t| t.split_once('=')) else {
             continue;
         };
-        // "dkim/1=pass": a method may carry a version.
-        let method = method
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let verdict = verdict.to_ascii_lowercase();
         let property = |name: &str| {
             tokens
                 .iter()
@@ -52,16 +48,59 @@ pub fn vouched_for(topmost: Option<&str>, authserv_id: &str, from_domain: &str) 
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.trim_end_matches('.').to_ascii_lowercase())
         };
-        match (method.as_str(), verdict.as_str()) {
-            ("dmarc", "pass") => aligned |= property("header.from").is_some_and(|d| d == from),
+        out.push(Verdict {
+            // "dkim/1=pass": a method may carry a version.
+            method: method
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            verdict: verdict.to_ascii_lowercase(),
+            header_from: property("header.from"),
+            header_d: property("header.d"),
+        });
+    }
+    Some(out)
+}
+
+/// Whether the topmost `Authentication-Results` header was written by the agency's own
+/// server (`authserv_id`) and shows a pass aligned with `from_domain`, the author's domain:
+/// `dmarc=pass` with `header.from` equal to it, or `dkim=pass` whose `header.d` is it or its
+/// organisational domain. A `dmarc=fail` in the same header vetoes any DKIM pass.
+pub fn vouched_for(topmost: Option<&str>, authserv_id: &str, from_domain: &str) -> bool {
+    let Some(verdicts) = verdicts(topmost, authserv_id) else {
+        return false;
+    };
+    let from = from_domain.trim_end_matches('.').to_ascii_lowercase();
+    let mut aligned = false;
+    for v in &verdicts {
+        match (v.method.as_str(), v.verdict.as_str()) {
+            ("dmarc", "pass") => aligned |= v.header_from.as_deref() == Some(from.as_str()),
             ("dkim", "pass") => {
-                aligned |= property("header.d").is_some_and(|d| dkim_aligned(&d, &from))
+                aligned |= v
+                    .header_d
+                    .as_deref()
+                    .is_some_and(|d| dkim_aligned(d, &from))
             }
             ("dmarc", "fail") => return false,
             _ => {}
         }
     }
     aligned
+}
+
+/// Whether the agency's own server says the author's domain did not send this mail: its
+/// topmost `Authentication-Results` has `dmarc=fail` for `from_domain` (or for no named
+/// domain). Such a `From` is not believed: the mail is not filed as the contact's.
+pub fn disowned(topmost: Option<&str>, authserv_id: &str, from_domain: &str) -> bool {
+    let from = from_domain.trim_end_matches('.').to_ascii_lowercase();
+    verdicts(topmost, authserv_id).is_some_and(|verdicts| {
+        verdicts.iter().any(|v| {
+            v.method == "dmarc"
+                && v.verdict == "fail"
+                && v.header_from.as_deref().is_none_or(|d| d == from)
+        })
+    })
 }
 
 /// Relaxed DKIM alignment (RFC 7489 3.1.1) as the agency needs it: the signing domain is the
@@ -176,6 +215,39 @@ fn push_token(out: &mut [Vec<String>], token: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_dmarc_failure_our_server_reports_for_the_author_disowns_a_sender() {
+        let id = "mx.egov.md";
+        let from = "asp.gov.md";
+        assert!(disowned(
+            Some("mx.egov.md; dmarc=fail header.from=asp.gov.md"),
+            id,
+            from
+        ));
+        assert!(disowned(
+            Some("mx.egov.md; spf=fail; dmarc=fail (p=reject)"),
+            id,
+            from
+        ));
+        assert!(!disowned(
+            Some("mx.egov.md; dmarc=pass header.from=asp.gov.md"),
+            id,
+            from
+        ));
+        assert!(!disowned(
+            Some("mx.egov.md; dmarc=none header.from=asp.gov.md"),
+            id,
+            from
+        ));
+        assert!(!disowned(
+            Some("mx.egov.md; dmarc=fail header.from=other.md"),
+            id,
+            from
+        ));
+        assert!(!disowned(Some("evil.example; dmarc=fail"), id, from));
+        assert!(!disowned(None, id, from));
+    }
 
     const ID: &str = "mx.egov.md";
 

@@ -311,10 +311,17 @@ async fn facts(
     parsed: &ParsedMessage,
     ex: &Extraction,
 ) -> Result<Facts> {
+    // Our own server saying the author's domain did not send this mail outweighs its From:
+    // such a sender is the contact of no case (their mail is held, never filed).
+    let disowned = disowned(wf, parsed, sender);
+    if disowned {
+        tracing::warn!(%sender, "the agency's server reports a DMARC failure for the sender's domain; not trusted as any case's contact");
+    }
+    let author = (!disowned).then_some(sender);
     let subject_ref = CaseRef::find_in(&parsed.subject);
     let by_reference = match &subject_ref {
         Some(r) => match cases::by_reference(conn, r).await? {
-            Some(c) => Some(candidate(conn, &c, sender).await?),
+            Some(c) => Some(candidate(conn, &c, author).await?),
             None => None,
         },
         None => None,
@@ -327,18 +334,18 @@ async fn facts(
     let by_thread = match thread_case {
         Some(id) => {
             let case = cases::by_id(conn, id).await?;
-            Some(candidate(conn, &case, sender).await?)
+            Some(candidate(conn, &case, author).await?)
         }
         None => None,
     };
     let mut by_sender = Vec::new();
     for case in cases::by_contact(conn, sender).await? {
-        by_sender.push(candidate(conn, &case, sender).await?);
+        by_sender.push(candidate(conn, &case, author).await?);
     }
     for id in contacts::cases_of(conn, sender).await? {
         if !by_sender.iter().any(|c| c.id == id) {
             let case = cases::by_id(conn, id).await?;
-            by_sender.push(candidate(conn, &case, sender).await?);
+            by_sender.push(candidate(conn, &case, author).await?);
         }
     }
     Ok(Facts {
@@ -353,16 +360,33 @@ async fn facts(
     })
 }
 
+/// Whether the agency's server (when `agency.authserv_id` is set) reports that the sender's
+/// domain did not send this message.
+fn disowned(wf: &Workflow, parsed: &ParsedMessage, sender: &EmailAddress) -> bool {
+    wf.settings.agency.authserv_id.as_deref().is_some_and(|id| {
+        authres::disowned(
+            parsed.authentication_results.as_deref(),
+            id,
+            sender.domain(),
+        )
+    })
+}
+
+/// A case as matching sees it; `author` is the sender when their `From` is believed.
 async fn candidate(
     conn: &mut SqliteConnection,
     case: &Case,
-    sender: &EmailAddress,
+    author: Option<&EmailAddress>,
 ) -> Result<Candidate> {
+    let trusted = match author {
+        Some(address) => contacts::trusts(conn, case, address).await?,
+        None => false,
+    };
     Ok(Candidate {
         id: case.id,
         service: case.service,
         open: case.step.is_open(),
-        trusted: contacts::trusts(conn, case, sender).await?,
+        trusted,
     })
 }
 

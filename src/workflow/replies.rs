@@ -607,9 +607,10 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
     for (matched_by, same_domain, name) in [
         ("reference", true, json!("Ion Rău")),
         ("thread", false, Value::Null),
+        ("sender", true, Value::Null),
     ] {
         out.push(("operator_held", json!({
-            "case": case, "sender": "eve@evil.example", "sender_name": name, "same_domain": same_domain,
+            "case": case, "sender": "eve@evil.example", "sender_name": name, "same_domain": same_domain, "disowned": same_domain,
             "matched_by": matched_by, "subject": "[EGOV-2026-0001] IP", "found": [{ "kind": "public_ip", "value": "203.0.113.66" }],
             "problems": problems, "private_key": same_domain, "excerpt": "> IP: 203.0.113.66", "token": token,
             "replied": same_domain,
