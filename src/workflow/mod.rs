@@ -410,17 +410,8 @@ async fn reply_and_finish(
     if !replied {
         outcome.push_str("; reply withheld: daily reply limit for this address reached");
     }
-    let mut handled = finish(
-        conn,
-        message.id,
-        MessageState::Processed,
-        &outcome,
-        Some(filing.case.id),
-        ex.language.map(|l| l.code()),
-    )
-    .await?;
-    handled.case = Some(filing.case.reference);
-    Ok(handled)
+    let language = ex.language.map(|l| l.code());
+    finish_on_case(conn, message.id, &outcome, &filing.case, language).await
 }
 
 /// Answers a filed message: the sender's acknowledgement (within the daily limit) and the
@@ -468,6 +459,20 @@ async fn finish(
         outcome: outcome.to_string(),
         case: None,
     })
+}
+
+/// Records that `ledger_id` was handled on `case`.
+async fn finish_on_case(
+    conn: &mut SqliteConnection,
+    ledger_id: i64,
+    outcome: &str,
+    case: &Case,
+    language: Option<&str>,
+) -> Result<Handled> {
+    let state = MessageState::Processed;
+    let mut handled = finish(conn, ledger_id, state, outcome, Some(case.id), language).await?;
+    handled.case = Some(case.reference.clone());
+    Ok(handled)
 }
 
 /// Opens a case by hand (CLI) and queues the first mail to the beneficiary.

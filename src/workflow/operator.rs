@@ -13,7 +13,7 @@ use super::cases::{self, Case};
 use super::commands::{self, Command};
 use super::filing::missing_of;
 use super::tokens::{self, Refusal};
-use super::{act, finish, holds, notices, Handled, Workflow};
+use super::{act, finish, finish_on_case, holds, notices, Handled, Workflow};
 use crate::domain::EmailAddress;
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::parse::ParsedMessage;
@@ -160,17 +160,7 @@ pub(super) async fn handle(
                 done.join("; ")
             );
             tracing::info!(ledger_id = message.id, case = %case.reference, operator = %sender, commands = %done.join("; "), "operator command applied");
-            let mut handled = finish(
-                conn,
-                message.id,
-                MessageState::Processed,
-                &outcome,
-                Some(case.id),
-                None,
-            )
-            .await?;
-            handled.case = Some(case.reference.clone());
-            Ok(handled)
+            finish_on_case(conn, message.id, &outcome, &case, None).await
         }
         Err(unfit) => {
             savepoint

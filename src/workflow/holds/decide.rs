@@ -8,13 +8,13 @@ use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
 
 use super::{by_id, decided, Hold, HoldState};
-use crate::ledger::{self, LedgerMessage, MessageState};
+use crate::ledger::{self, LedgerMessage};
 use crate::workflow::audit::{self, Actor};
 use crate::workflow::cases::{self, Case};
 use crate::workflow::commands::{self, Decision};
 use crate::workflow::operator::{self, Attempt};
 use crate::workflow::tokens::{self, Refusal, TokenRow};
-use crate::workflow::{contacts, finish, Handled, Workflow};
+use crate::workflow::{contacts, finish_on_case, Handled, Workflow};
 
 /// An operator's answer carrying a token issued for held message `hold_id`.
 pub(in crate::workflow) async fn decide(
@@ -70,17 +70,7 @@ pub(in crate::workflow) async fn decide(
     .await?;
     tracing::info!(ledger_id = who.message.id, case = %case.reference, operator = %operator_address, decision = %done, "held message decided");
     let outcome = format!("operator decision on {}: {done}", case.reference);
-    let mut handled = finish(
-        conn,
-        who.message.id,
-        MessageState::Processed,
-        &outcome,
-        Some(case.id),
-        None,
-    )
-    .await?;
-    handled.case = Some(case.reference.clone());
-    Ok(handled)
+    finish_on_case(conn, who.message.id, &outcome, &case, None).await
 }
 
 /// Decides on the message held on `case` as ledger message `message`, typed at the command

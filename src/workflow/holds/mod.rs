@@ -15,11 +15,11 @@ pub use decide::decide_by_hand;
 
 use super::audit::{self, Actor};
 use super::cases::Case;
-use super::{finish, guards, notices, replies, Handled, Workflow};
+use super::{finish_on_case, guards, notices, replies, Handled, Workflow};
 use crate::db::now;
 use crate::domain::EmailAddress;
 use crate::extract::Extraction;
-use crate::ledger::{LedgerMessage, MessageState};
+use crate::ledger::LedgerMessage;
 use crate::matching::MatchedBy;
 use crate::outbox::{Draft, Purpose};
 use crate::parse::ParsedMessage;
@@ -130,17 +130,8 @@ pub(super) async fn hold(
         case.reference
     );
     tracing::warn!(ledger_id = message.id, case = %case.reference, %sender, "message from an address the case does not trust; held");
-    let mut handled = finish(
-        conn,
-        message.id,
-        MessageState::Processed,
-        &outcome,
-        Some(case.id),
-        ex.language.map(|l| l.code()),
-    )
-    .await?;
-    handled.case = Some(case.reference.clone());
-    Ok(handled)
+    let language = ex.language.map(|l| l.code());
+    finish_on_case(conn, message.id, &outcome, case, language).await
 }
 
 fn matched_by(by: MatchedBy) -> &'static str {
