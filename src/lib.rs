@@ -9,7 +9,7 @@
 //! | 2. ledger: every message recorded once, raw bytes kept | [`ledger`] | `messages` |
 //! | 3. parse and extract (pure) | [`parse`], [`extract`] | — |
 //! | 4. match to a case (pure) | [`matching`] | — |
-//! | 5. case workflow: file items, move steps, operator commands, reminders, queue replies | [`workflow`] | `cases`, `case_items`, `case_events`, `command_tokens` |
+//! | 5. case workflow: file items, hold strangers' mail, move steps, operator commands, reminders, queue replies | [`workflow`] | `cases`, `case_items`, `case_contacts`, `holds`, `case_events`, `command_tokens` |
 //! | 6. outbox: replies as rows, rendered from templates | [`outbox`] | `outbox` |
 //! | 7. transport: hand mail on (files, SMTP) | [`transport`] | — |
 //!

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod commands;
 pub mod contacts;
 pub mod export;
+mod facts;
 mod filing;
 mod guards;
 pub mod holds;
@@ -30,11 +31,11 @@ pub use requirements::{ItemKind, Requirements};
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
-use crate::domain::{CaseRef, EmailAddress};
+use crate::domain::CaseRef;
 use crate::extract::{extract, Checks, Extraction};
 use crate::ledger::{self, LedgerMessage, MessageState};
-use crate::matching::{self, Candidate, Facts, Route};
-use crate::outbox::{self, Composer};
+use crate::matching::{self, Route};
+use crate::outbox::Composer;
 use crate::parse::{parse_within, Limits, ParsedMessage};
 use crate::settings::{CertificateSettings, Settings};
 use cases::{Case, NewCase};
@@ -204,7 +205,7 @@ async fn handle(
             return Ok(handled);
         }
     }
-    let mut facts = facts(conn, wf, &sender, parsed, ex).await?;
+    let mut facts = facts::facts(conn, wf, &sender, parsed, ex).await?;
     if ours {
         facts.from_ourselves = true;
     }
@@ -302,92 +303,6 @@ async fn handle(
             .await
         }
     }
-}
-
-async fn facts(
-    conn: &mut SqliteConnection,
-    wf: &Workflow,
-    sender: &EmailAddress,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
-) -> Result<Facts> {
-    // Our own server saying the author's domain did not send this mail outweighs its From:
-    // such a sender is the contact of no case (their mail is held, never filed).
-    let disowned = disowned(wf, parsed, sender);
-    if disowned {
-        tracing::warn!(%sender, "the agency's server reports a DMARC failure for the sender's domain; not trusted as any case's contact");
-    }
-    let author = (!disowned).then_some(sender);
-    let subject_ref = CaseRef::find_in(&parsed.subject);
-    let by_reference = match &subject_ref {
-        Some(r) => match cases::by_reference(conn, r).await? {
-            Some(c) => Some(candidate(conn, &c, author).await?),
-            None => None,
-        },
-        None => None,
-    };
-    let thread: Vec<String> = parsed.thread_ids().map(str::to_string).collect();
-    let thread_case = match outbox::case_of_message_ids(conn, &thread).await? {
-        Some(id) => Some(id),
-        None => ledger::case_of_message_ids(conn, &thread).await?,
-    };
-    let by_thread = match thread_case {
-        Some(id) => {
-            let case = cases::by_id(conn, id).await?;
-            Some(candidate(conn, &case, author).await?)
-        }
-        None => None,
-    };
-    let mut by_sender = Vec::new();
-    for case in cases::by_contact(conn, sender).await? {
-        by_sender.push(candidate(conn, &case, author).await?);
-    }
-    for id in contacts::cases_of(conn, sender).await? {
-        if !by_sender.iter().any(|c| c.id == id) {
-            let case = cases::by_id(conn, id).await?;
-            by_sender.push(candidate(conn, &case, author).await?);
-        }
-    }
-    Ok(Facts {
-        from_operator: wf.settings.agency.operators.contains(sender),
-        from_ourselves: *sender == wf.settings.agency.address,
-        automated: parsed.automated.clone(),
-        subject_ref,
-        by_reference,
-        by_thread,
-        by_sender,
-        services: ex.services.clone(),
-    })
-}
-
-/// Whether the agency's server (when `agency.authserv_id` is set) reports that the sender's
-/// domain did not send this message.
-fn disowned(wf: &Workflow, parsed: &ParsedMessage, sender: &EmailAddress) -> bool {
-    wf.settings.agency.authserv_id.as_deref().is_some_and(|id| {
-        authres::disowned(
-            parsed.authentication_results.as_deref(),
-            id,
-            sender.domain(),
-        )
-    })
-}
-
-/// A case as matching sees it; `author` is the sender when their `From` is believed.
-async fn candidate(
-    conn: &mut SqliteConnection,
-    case: &Case,
-    author: Option<&EmailAddress>,
-) -> Result<Candidate> {
-    let trusted = match author {
-        Some(address) => contacts::trusts(conn, case, address).await?,
-        None => false,
-    };
-    Ok(Candidate {
-        id: case.id,
-        service: case.service,
-        open: case.step.is_open(),
-        trusted,
-    })
 }
 
 async fn reply_and_finish(

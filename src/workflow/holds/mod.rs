@@ -105,7 +105,7 @@ pub(super) async fn hold(
         "sender": sender.as_str(),
         "sender_name": parsed.from_name,
         "same_domain": same_domain,
-        "disowned": super::disowned(wf, parsed, sender),
+        "disowned": super::facts::disowned(wf, parsed, sender),
         "matched_by": matched_by(by),
         "subject": parsed.subject,
         "found": replies::found_view(ex),
