@@ -426,3 +426,80 @@ fn mail_our_server_says_the_contacts_domain_did_not_send_is_held_not_filed() {
     assert!(values(&desk.case(&reference)).contains(&"194.0.2.67".to_string()));
     assert_eq!(of_purpose(&desk, "operator_held").len(), 1);
 }
+
+#[test]
+fn sub_addresses_of_one_mailbox_share_its_daily_limit_and_our_own_are_never_answered() {
+    let desk = Desk::new();
+    for n in 0..20 {
+        desk.deliver(
+            &format!("{n}.eml"),
+            &message(
+                &format!("victim+{n}@example.md"),
+                "Conectare MPay",
+                &format!("mpay-{n}@evil.example"),
+                "",
+                "Dorim conectarea la MPay.\r\n",
+            ),
+        );
+    }
+    // Our own return paths are our mailbox: answering them would talk to ourselves.
+    desk.deliver(
+        "own.eml",
+        &message(
+            "servicii+b-1-00ff@egov.md",
+            "Conectare MDocs",
+            "own-1@egov.md",
+            "",
+            "Dorim conectarea la MDocs.\r\n",
+        ),
+    );
+    once_at(&desk, START);
+    let answers = desk
+        .sent()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t.ends_with("@example.md")))
+        .count();
+    assert_eq!(
+        answers, 10,
+        "workflow.max_replies_per_day for victim@example.md"
+    );
+    assert_eq!(of_purpose(&desk, "operator_reply_limit").len(), 1);
+    assert!(
+        desk.cases().is_empty(),
+        "nothing opened for our own address"
+    );
+    assert!(to(&desk, "servicii+b-1-00ff@egov.md").is_empty());
+}
+
+#[test]
+fn mail_naming_several_authors_is_nobodys_as_a_contact() {
+    let desk = Desk::new();
+    let reference = opened_mdocs_case(&desk);
+    let before = values(&desk.case(&reference));
+    // mail-parser reads the last From; a first one naming someone else must not hide.
+    let raw = format!(
+        "From: {STRANGER}\r\n{}",
+        String::from_utf8(message(
+            BENEFICIARY,
+            &format!("Re: [{reference}] MDocs"),
+            "two-1@evil.example",
+            "",
+            "Adresa IP publică: 194.0.2.77\r\n",
+        ))
+        .unwrap()
+    );
+    desk.deliver("2.eml", raw.as_bytes());
+    desk.deliver(
+        "3.eml",
+        &message(
+            &format!("{BENEFICIARY}, {STRANGER}"),
+            &format!("Re: [{reference}] MDocs"),
+            "two-2@evil.example",
+            "",
+            "Adresa IP publică: 194.0.2.78\r\n",
+        ),
+    );
+    once_at(&desk, LATER);
+    assert_eq!(values(&desk.case(&reference)), before, "nothing filed");
+    assert_eq!(of_purpose(&desk, "operator_held").len(), 2);
+}

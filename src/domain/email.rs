@@ -17,6 +17,19 @@ impl EmailAddress {
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
     }
+
+    /// The mailbox behind a sub-address: `ion+x@asp.gov.md` → `ion@asp.gov.md` (the `+`
+    /// delimiter of Postfix, Dovecot, Gmail and Exchange). Mail to both lands in one mailbox,
+    /// so limits per recipient count them as one.
+    pub fn mailbox(&self) -> EmailAddress {
+        match self.0.rsplit_once('@') {
+            Some((local, domain)) => match local.split_once('+') {
+                Some((base, _)) if !base.is_empty() => Self(format!("{base}@{domain}")),
+                _ => self.clone(),
+            },
+            None => self.clone(),
+        }
+    }
 }
 
 impl FromStr for EmailAddress {
@@ -50,6 +63,16 @@ impl fmt::Display for EmailAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sub_address_names_its_mailbox() {
+        let a: EmailAddress = "Victim+17@Example.md".parse().unwrap();
+        assert_eq!(a.mailbox().as_str(), "victim@example.md");
+        let plain: EmailAddress = "victim@example.md".parse().unwrap();
+        assert_eq!(plain.mailbox(), plain);
+        let odd: EmailAddress = "+x@example.md".parse().unwrap();
+        assert_eq!(odd.mailbox(), odd);
+    }
 
     #[test]
     fn addresses_are_lower_cased_and_unbracketed() {

@@ -220,19 +220,30 @@ pub async fn has_key(conn: &mut SqliteConnection, key: &str) -> Result<bool> {
     Ok(found.is_some())
 }
 
-/// How many automatic replies went to `address` since `since` (the loop breaker).
+/// How many automatic replies went to `mailbox` or any of its sub-addresses
+/// (`local+anything@domain`) since `since` (the loop breaker).
 pub async fn replies_to_since(
     conn: &mut SqliteConnection,
-    address: &EmailAddress,
+    mailbox: &EmailAddress,
     since: &str,
 ) -> Result<i64> {
+    let (local, domain) = mailbox.as_str().rsplit_once('@').unwrap_or_default();
+    let escape = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    };
+    let sub_addresses = format!("{}+%@{}", escape(local), escape(domain));
     sqlx::query_scalar(
         // Shaped to use the index outbox_auto_replies: these replies have one recipient.
         "SELECT count(*) FROM outbox
          WHERE purpose IN ('acknowledgement', 'redirect', 'receipt')
-           AND json_extract(recipients, '$[0]') = ? AND created_at > ?",
+           AND (json_extract(recipients, '$[0]') = ?
+                OR json_extract(recipients, '$[0]') LIKE ? ESCAPE '\\')
+           AND created_at > ?",
     )
-    .bind(address.as_str())
+    .bind(mailbox.as_str())
+    .bind(&sub_addresses)
     .bind(since)
     .fetch_one(&mut *conn)
     .await

@@ -10,22 +10,31 @@ const AUTORESPONDER_HEADERS: [&str; 2] = ["X-Autoreply", "X-Autorespond"];
 
 /// Why `message` was written by a machine, if it was.
 pub(super) fn automated(message: &Message) -> Option<String> {
-    let value = |name: &str| message.header_raw(name).map(one_line);
+    // Every copy of a header counts: a machine's mark must not be hidden by a second copy
+    // saying the opposite (mail-parser's `header_raw` would show only the last one).
+    let values = |name: &str| -> Vec<String> {
+        message
+            .headers_raw()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| one_line(v))
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
     // Only the exact keyword `no` says a person wrote it (RFC 3834 §5): `notification`,
     // `no-thanks` or an unknown extension are all a machine's.
-    if let Some(v) = value("Auto-Submitted").filter(|v| !v.is_empty()) {
+    for v in values("Auto-Submitted") {
         if keyword(v.as_str()) != "no" {
             return Some(format!("Auto-Submitted: {}", without_comments(&v)));
         }
     }
-    if let Some(v) = value("Precedence") {
+    for v in values("Precedence") {
         let word = keyword(v.as_str());
         if ["bulk", "list", "junk"].contains(&word.as_str()) {
             return Some(format!("Precedence: {word}"));
         }
     }
     for name in AUTORESPONDER_HEADERS {
-        if let Some(v) = value(name).filter(|v| !v.is_empty()) {
+        for v in values(name) {
             let word = keyword(v.as_str());
             if word != "no" && word != "false" {
                 return Some(format!("{name}: {}", without_comments(&v)));
@@ -40,7 +49,7 @@ pub(super) fn automated(message: &Message) -> Option<String> {
         return Some(format!("mailing list ({})", one_line(list.name.as_str())));
     }
     // An empty return path (`<>`) is how bounces and other notifications are sent.
-    if value("Return-Path").is_some_and(|v| {
+    if values("Return-Path").iter().any(|v| {
         without_comments(&v)
             .trim_matches(|c: char| c.is_whitespace() || c == '<' || c == '>')
             .is_empty()
@@ -124,6 +133,14 @@ mod tests {
         assert!(why("Auto-Submitted: auto-replied\r\n").is_some());
         assert!(why("Auto-Submitted: no-thanks\r\n").is_some());
         assert!(why("Auto-Submitted: auto-generated (digest)\r\n").is_some());
+    }
+
+    #[test]
+    fn a_second_copy_saying_the_opposite_hides_no_machine() {
+        assert!(why("Auto-Submitted: auto-replied\r\nAuto-Submitted: no\r\n").is_some());
+        assert!(why("Precedence: bulk\r\nPrecedence: normal\r\n").is_some());
+        assert!(why("X-Autoreply: yes\r\nX-Autoreply: no\r\n").is_some());
+        assert_eq!(why("Auto-Submitted: no\r\nAuto-Submitted: no\r\n"), None);
     }
 
     #[test]

@@ -132,6 +132,15 @@ pub async fn recover_interrupted(
                 );
                 outbox::mark_retry(pool, mail.id, "interrupted", &crate::db::now()).await?;
             }
+            // A notice about another mail's uncertain fate is the one mail that must not end
+            // uncertain itself (nobody would be told): sent again, at worst twice.
+            None if mail.purpose == Purpose::OperatorDeliveryProblem.as_str() => {
+                tracing::warn!(
+                    outbox_id = mail.id,
+                    "an interrupted delivery-problem notice is sent again"
+                );
+                outbox::mark_retry(pool, mail.id, "interrupted", &crate::db::now()).await?;
+            }
             None => {
                 tracing::error!(outbox_id = mail.id, subject = %mail.subject,
                     "a send was interrupted and may or may not have gone out; not resent, operators told");

@@ -29,7 +29,8 @@ pub(super) async fn facts(
     if disowned {
         tracing::warn!(%sender, "the agency's server reports a DMARC failure for the sender's domain; not trusted as any case's contact");
     }
-    let author = (!disowned).then_some(sender);
+    // Mail naming several authors does not say who wrote it: it is nobody's as a contact.
+    let author = (!disowned && parsed.authors == 1).then_some(sender);
     let subject_ref = CaseRef::find_in(&parsed.subject);
     let by_reference = match &subject_ref {
         Some(r) => match cases::by_reference(conn, r).await? {

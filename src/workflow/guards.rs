@@ -22,6 +22,8 @@ pub(super) async fn may_reply(
 ) -> Result<bool> {
     let now = crate::clock::now();
     let since = crate::db::stamp(now - chrono::Duration::hours(24));
+    // Sub-addresses land in one mailbox: `victim+1@`, `victim+2@`… count as `victim@`.
+    let address = &address.mailbox();
     let sent = outbox::replies_to_since(conn, address, &since).await?;
     let limit = wf.settings.workflow.max_replies_per_day;
     if sent < limit {

@@ -188,7 +188,8 @@ async fn handle(
         .from
         .clone()
         .context("parsed message without sender")?;
-    let ours = sender == wf.settings.agency.address
+    // `servicii+anything@` is our own mailbox too (return paths use it).
+    let ours = sender.mailbox() == wf.settings.agency.address
         || parsed
             .loop_marks
             .iter()

@@ -110,7 +110,14 @@ impl MailServers {
             to.iter().map(|t| t.parse().unwrap()).collect(),
         )
         .unwrap();
-        smtp.send_raw(&envelope, raw).unwrap();
+        // A sending server retries; Postfix's smtpd can drop a connection while its SASL
+        // socket (Dovecot's) is away, which some tests cause on purpose.
+        let mut tries = 0;
+        while let Err(e) = smtp.send_raw(&envelope, raw) {
+            tries += 1;
+            assert!(tries < 20, "Postfix refused the message 20 times: {e}");
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
     }
 
     /// Sends a message through Postfix's listener on `port` as `user` logged in with SASL
