@@ -50,7 +50,7 @@ pub(super) fn automated(message: &Message) -> Option<String> {
     }
     // An empty return path (`<>`) is how bounces and other notifications are sent.
     if values("Return-Path").iter().any(|v| {
-        without_comments(&v)
+        without_comments(v)
             .trim_matches(|c: char| c.is_whitespace() || c == '<' || c == '>')
             .is_empty()
     }) {
