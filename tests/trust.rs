@@ -503,3 +503,65 @@ fn mail_naming_several_authors_is_nobodys_as_a_contact() {
     assert_eq!(values(&desk.case(&reference)), before, "nothing filed");
     assert_eq!(of_purpose(&desk, "operator_held").len(), 2);
 }
+
+/// An operator's reply with a plain-text and an HTML version (`multipart/alternative`).
+fn alternative_reply(n: u32, to_mail: &Sent, plain: &str, html: &str) -> Vec<u8> {
+    format!(
+        "From: {OPERATOR}\r\nTo: servicii@egov.md\r\nSubject: Re: {subject}\r\n\
+         Message-ID: <alt-{n}@egov.md>\r\nIn-Reply-To: {id}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n\
+         --alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{plain}\r\n\
+         --alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--alt--\r\n",
+        subject = to_mail.subject,
+        id = to_mail.message_id,
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_command_bare_in_one_version_of_a_reply_and_quoted_or_forwarded_in_the_other_commands_nothing()
+{
+    let desk = Desk::new();
+    let reference = opened_mdocs_case(&desk);
+    let step = desk.case(&reference)["step"].clone();
+    let update = of_purpose(&desk, "operator_update").remove(0);
+    let token = token_in(&update.text);
+
+    // Plain text says OK bare; the HTML the operator saw has it quoted.
+    desk.deliver(
+        "2.eml",
+        &alternative_reply(
+            1,
+            &update,
+            &format!("Mă uit mâine.\r\nOK\r\nToken: {token}"),
+            &format!("<div>Mă uit mâine.</div><blockquote><div>OK</div><div>Token: {token}</div></blockquote>"),
+        ),
+    );
+    // A forward is someone else's words, even shown inside a quote block.
+    desk.deliver(
+        "3.eml",
+        &message(
+            OPERATOR,
+            &format!("Fwd: {}", update.subject),
+            "fwd-1@egov.md",
+            &format!("In-Reply-To: {}\r\n", update.message_id),
+            &format!("Vezi mai jos.\r\n---------- Forwarded message ---------\r\nDA\r\nToken: {token}\r\n"),
+        ),
+    );
+    once_at(&desk, LATER);
+    assert_eq!(desk.case(&reference)["step"], step, "nothing confirmed");
+    assert_eq!(of_purpose(&desk, "operator_refused").len(), 2);
+
+    // Both versions saying DA is the operator's command.
+    desk.deliver(
+        "4.eml",
+        &alternative_reply(
+            2,
+            &update,
+            &format!("DA\r\n\r\nOn Tue, egov-desk wrote:\r\n> Token: {token}"),
+            &format!("<div>DA</div><div class=\"gmail_quote\"><blockquote><div>Token: {token}</div></blockquote></div>"),
+        ),
+    );
+    once_at(&desk, LATER_STILL);
+    assert_ne!(desk.case(&reference)["step"], step, "confirmed");
+}

@@ -193,6 +193,12 @@ pub fn new_text_of(text: &str) -> String {
     text::new_text(text)
 }
 
+/// The part of a mail's text its sender wrote now and themselves: [`new_text_of`], up to the
+/// first forwarded message.
+pub fn own_text_of(text: &str) -> String {
+    text::own_text(text)
+}
+
 /// True when an attachment, or a file inside it (zip, winmail.dat), holds a private key.
 pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
     holds_private_key(attachment)

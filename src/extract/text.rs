@@ -104,6 +104,16 @@ pub fn new_text(text: &str) -> String {
     kept.join("\n")
 }
 
+/// What the sender wrote themselves, above anything they quote *or forward*: where commands
+/// are read. A forwarded message is someone else's words, never the sender's command.
+pub fn own_text(text: &str) -> String {
+    let own: Vec<&str> = text
+        .lines()
+        .take_while(|line| !FORWARDED.is_match(&fold(line.trim())))
+        .collect();
+    new_text(&own.join("\n"))
+}
+
 /// A value written after a label, with the line of the label (which may say TEST or PROD).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labelled {

@@ -24,22 +24,32 @@ static BREAK: LazyLock<Regex> = LazyLock::new(|| {
 static BREAKS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\n(?:[ \t]*\n)*").expect("static regex is valid"));
 
-/// Tags where quoted text may begin or end: blockquotes, and the `<div>`s that mail clients
-/// put around (or before) what they quote.
-static QUOTE_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)<blockquote\b[^>]*>|</blockquote\s*>|<div\b[^>]*>")
+/// Every tag, its quoted attribute values read whole (a `</blockquote>` written inside an
+/// attribute is not a tag); the tags that matter for quoting are picked out by name.
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)<(/?)([a-z][a-z0-9]*)\b(?:[^>"']|"[^"]*"|'[^']*')*>"#)
         .expect("static regex is valid")
 });
-/// A `<div>` after which the rest of the body is what the client quoted: Gmail's
-/// `gmail_quote`, Outlook's `divRplyFwdMsg` and bordered separator, Yahoo's `yahoo_quoted`.
+/// Block tags after which the rest of the body may be what the client quoted.
+const QUOTING_BLOCKS: [&str; 8] = [
+    "div", "p", "section", "article", "aside", "span", "table", "hr",
+];
+/// The mark of a block after which the rest of the body is what the client quoted: Gmail's
+/// `gmail_quote`, Outlook's `divRplyFwdMsg` and bordered separator (as Outlook for Windows
+/// and the Mac write it: `border-top:solid`, `border-top-style:solid`, `border-style: solid
+/// none none`; a sender's own `border-top: 1px solid` signature line is no quote), Yahoo's
+/// `yahoo_quoted` (`ydp…yahoo_quoted` included). Matched after numeric entities are decoded.
 static QUOTE_DIV: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?ix)
-          \bclass\s*=\s*["']?[^"'>]*\b(?:gmail_quote|yahoo_quoted)\b
+          \b(?:class|id)\s*=\s*["']?[^"'>]*(?:gmail_quote|yahoo_quoted)
         | \bid\s*=\s*["']?divRplyFwdMsg\b
-        | \bstyle\s*=\s*["'][^"']*border-top\s*:\s*solid"#,
+        | \bstyle\s*=\s*["'][^"']*(?:border-top(?:-style)?\s*:\s*solid|border-style\s*:\s*solid\s+none)"#,
     )
     .expect("static regex is valid")
+});
+static NUMERIC_ENTITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)&#(x[0-9a-f]{1,6}|[0-9]{1,7});?").expect("static regex is valid")
 });
 /// The first line of a forwarded message (Gmail in English, Romanian and Russian; Apple
 /// Mail): what follows it is content the sender passes on, not history.
@@ -79,8 +89,10 @@ pub fn to_text(html: &str) -> String {
     let broken = BREAK.replace_all(&marked, "\n");
     let single = BREAKS.replace_all(&broken, "\n");
     let mut out = String::new();
-    // One entry per open blockquote: whether it quotes (a forward does not).
+    // One entry per open blockquote: whether it quotes (a forward does not); `quoting`
+    // counts the `true`s, so deep nesting costs nothing per line.
     let mut open: Vec<bool> = Vec::new();
+    let mut quoting = 0usize;
     let mut rest = false;
     for line in single.lines() {
         match line.trim() {
@@ -90,16 +102,21 @@ pub fn to_text(html: &str) -> String {
                 }
                 continue;
             }
-            QUOTE_OPEN => open.push(true),
+            QUOTE_OPEN => {
+                open.push(true);
+                quoting += 1;
+            }
             FORWARD_OPEN => open.push(false),
             QUOTE_CLOSE => {
-                open.pop();
+                if open.pop() == Some(true) {
+                    quoting -= 1;
+                }
             }
             QUOTE_REST => rest = true,
             _ => {
                 let text = line_text(line);
                 if !text.is_empty() {
-                    if rest || open.contains(&true) {
+                    if rest || quoting > 0 {
                         out.push_str("> ");
                     }
                     out.push_str(&text);
@@ -121,27 +138,47 @@ fn line_text(line: &str) -> String {
 
 /// Puts a marker line where each quote opens and closes; other tags stay as they are.
 fn mark_quotes(flat: &str) -> String {
-    QUOTE_TAG
-        .replace_all(flat, |caps: &Captures| {
-            let Some(tag) = caps.get(0) else {
-                return String::new();
-            };
-            let text = tag.as_str();
-            let lower = text.to_ascii_lowercase();
-            let marker = if lower.starts_with("</") {
-                QUOTE_CLOSE
-            } else if lower.starts_with("<blockquote") {
-                if forwards(&flat[tag.end()..]) {
-                    FORWARD_OPEN
-                } else {
-                    QUOTE_OPEN
-                }
-            } else if QUOTE_DIV.is_match(text) && !forwards(&flat[tag.end()..]) {
-                QUOTE_REST
+    TAG.replace_all(flat, |caps: &Captures| {
+        let Some(tag) = caps.get(0) else {
+            return String::new();
+        };
+        let text = tag.as_str();
+        let closing = !caps[1].is_empty();
+        let name = caps[2].to_ascii_lowercase();
+        let marker = if name == "blockquote" && closing {
+            QUOTE_CLOSE
+        } else if closing || !(name == "blockquote" || QUOTING_BLOCKS.contains(&name.as_str())) {
+            return text.to_string();
+        } else if name == "blockquote" {
+            if forwards(&flat[tag.end()..]) {
+                FORWARD_OPEN
             } else {
-                return text.to_string();
+                QUOTE_OPEN
+            }
+        } else if QUOTE_DIV.is_match(&decode_numeric(text)) && !forwards(&flat[tag.end()..]) {
+            QUOTE_REST
+        } else {
+            return text.to_string();
+        };
+        format!("\n{marker}\n")
+    })
+    .into_owned()
+}
+
+/// A tag with its numeric character references decoded (`gmail&#95;quote` is `gmail_quote`
+/// to the browser that shows it, so it is to us).
+fn decode_numeric(tag: &str) -> String {
+    NUMERIC_ENTITY
+        .replace_all(tag, |caps: &Captures| {
+            let code = &caps[1];
+            let value = match code.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => code.parse().ok(),
             };
-            format!("\n{marker}\n")
+            value
+                .and_then(char::from_u32)
+                .map(String::from)
+                .unwrap_or_default()
         })
         .into_owned()
 }
@@ -188,6 +225,48 @@ mod tests {
             to_text("<blockquote>a<blockquote>b</blockquote>c</blockquote>d"),
             "> a\n> b\n> c\nd\n"
         );
+    }
+
+    #[test]
+    fn quote_markup_in_every_way_clients_and_forgers_write_it_is_quoted() {
+        for opening in [
+            "<div class=\"ydp5c1yahoo_quoted\">",
+            "<div id=\"yahoo_quoted_4411\">",
+            "<div style=\"border:none;border-top-style:solid;border-top-width:1pt\">",
+            "<div style=\"border-style: solid none none; border-top-color: #B5C4DF\">",
+            "<p style=\"border-top:solid #E1E1E1 1.0pt\">",
+            "<div class=\"gmail&#95;quote\">",
+            "<section class=\"gmail_quote\">",
+        ] {
+            let html = format!("{REMARK}{opening}<div>De la: Agenția</div><div>OK</div>");
+            assert_eq!(
+                to_text(&html),
+                "Mă uit mâine.\n> De la: Agenția\n> OK\n",
+                "{opening}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_closing_tag_inside_an_attribute_closes_nothing() {
+        let html = format!(
+            "{REMARK}<blockquote><span title=\"</blockquote>\">x</span><div>OK</div></blockquote>"
+        );
+        let text = to_text(&html);
+        assert!(text.starts_with("Mă uit mâine.\n"), "{text}");
+        assert!(text.lines().skip(1).all(|l| l.starts_with("> ")), "{text}");
+        assert!(text.ends_with("> OK\n"), "{text}");
+    }
+
+    #[test]
+    fn deep_nesting_costs_nothing_per_line() {
+        let depth = 3_000;
+        let html = format!(
+            "{}OK{}",
+            "<blockquote>".repeat(depth),
+            "</blockquote>".repeat(depth)
+        );
+        assert_eq!(to_text(&html), "> OK\n");
     }
 
     #[test]

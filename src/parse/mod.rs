@@ -110,6 +110,9 @@ pub struct ParsedMessage {
     pub automated: Option<String>,
     /// The readable text: plain text parts, or the text of HTML ones.
     pub text: String,
+    /// The text of the top-level HTML version, when the message also has a plain-text one
+    /// (`multipart/alternative`): commands must read the same in both.
+    pub html_text: Option<String>,
     /// Every attached file, including those of forwarded messages.
     pub attachments: Vec<Attachment>,
     /// The topmost `Authentication-Results` header's value (RFC 8601), if any.
@@ -193,6 +196,7 @@ pub fn parse_within(raw: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseE
         ..ParsedMessage::default()
     };
     collect_content(&message, &mut parsed, 0);
+    parsed.html_text = html_alternative(&message);
     // Entities in HTML (`&#27;`) decode to controls too, so the text is cleaned once whole.
     parsed.text = multi_line(&parsed.text);
     if let Some(big) = parsed.attachments.iter().find(|a| {
@@ -299,6 +303,28 @@ fn authors(message: &Message) -> usize {
             _ => 1,
         })
         .sum()
+}
+
+/// The text of the message's own HTML body when it has a plain-text body too; `None` for
+/// plain-only or HTML-only mail (whose `text` already is its only version).
+fn html_alternative(message: &Message) -> Option<String> {
+    let part = |i: usize, html: bool| {
+        let i = u32::try_from(i).ok()?;
+        let part = if html {
+            message.html_part(i)
+        } else {
+            message.text_part(i)
+        }?;
+        (part.is_text_html() == html).then_some(part)
+    };
+    let has_plain = (0..message.text_body_count()).any(|i| part(i, false).is_some());
+    if !has_plain {
+        return None;
+    }
+    let html: Vec<String> = (0..message.html_body_count())
+        .filter_map(|i| part(i, true)?.text_contents().map(html::to_text))
+        .collect();
+    (!html.is_empty()).then(|| multi_line(&html.join("\n")))
 }
 
 fn collect_content(message: &Message, into: &mut ParsedMessage, depth: usize) {

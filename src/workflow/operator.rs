@@ -29,12 +29,23 @@ pub(super) fn is_command_attempt(
         return true;
     }
     let has_token = tokens::find(&format!("{}\n{}", parsed.subject, parsed.text)).is_some();
-    has_token && !matches!(commands::parse(&top_of(parsed)), Ok(c) if c.is_empty())
+    has_token && !matches!(read(parsed, commands::parse), Ok(c) if c.is_empty())
 }
 
-/// The unquoted top of a reply, where commands are read.
-pub(super) fn top_of(parsed: &ParsedMessage) -> String {
-    crate::extract::new_text_of(&parsed.text)
+/// Reads a reply with `reader` in what its sender wrote themselves (not quoted, not
+/// forwarded). A reply with an HTML version too is read in both, and both must say the
+/// same: a command bare in one and quoted in the other is not the operator's.
+pub(super) fn read<T: PartialEq>(
+    parsed: &ParsedMessage,
+    reader: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    let plain = reader(&crate::extract::own_text_of(&parsed.text));
+    match &parsed.html_text {
+        Some(html) if reader(&crate::extract::own_text_of(html)) != plain => Err(
+            "the plain-text and HTML versions of the reply do not carry the same commands".into(),
+        ),
+        _ => plain,
+    }
 }
 
 /// Handles an operator's reply (or an attempt at one).
@@ -51,7 +62,7 @@ pub(super) async fn handle(
         sender,
     };
     let found = tokens::find(&format!("{}\n{}", parsed.subject, parsed.text));
-    let commands = commands::parse(&top_of(parsed));
+    let commands = read(parsed, commands::parse);
     let Some(found) = found else {
         if matches!(&commands, Ok(c) if c.is_empty()) {
             tracing::info!(

@@ -30,7 +30,7 @@ pub(in crate::workflow) async fn decide(
         let detail = format!("the message was already {}", hold.state.as_str());
         return operator::refuse(conn, wf, who, Some(&case), Refusal::Used, &detail).await;
     }
-    let decision = match commands::parse_decision(&operator::top_of(who.parsed)) {
+    let decision = match operator::read(who.parsed, commands::parse_decision) {
         Ok(Some(d)) => d,
         Ok(None) => {
             return operator::refuse(conn, wf, who, Some(&case), Refusal::NoCommand, "").await
