@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use super::repo;
 
@@ -16,10 +17,40 @@ pub struct MailServers {
     env: HashMap<String, String>,
 }
 
+/// Installs Dovecot and Postfix (Debian packages) the first time a test of this process
+/// needs them and finds them missing, so `cargo test` as root on a fresh machine needs no
+/// set-up of its own; says so loudly. Without root the script only reports what is missing,
+/// and starting the servers then fails with instructions.
+fn ensure_installed() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo().join("scripts/mail-servers.sh"))
+            .arg("install")
+            .output()
+            .expect("running scripts/mail-servers.sh install");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if said.contains("installed ") && !said.contains("are installed") {
+            eprintln!(
+                "\n=====================================================================\n\
+                 The integration tests installed their mail servers (apt-get):\n{said}\
+                 =====================================================================\n"
+            );
+        } else if !out.status.success() {
+            eprintln!("scripts/mail-servers.sh install: {said}");
+        }
+    });
+}
+
 impl MailServers {
     /// Starts both servers, or — only when `EGOV_DESK_SKIP_MAIL_SERVERS=1` — says loudly that
     /// the test is skipped. Without that variable a missing server fails the test.
     pub fn start() -> Option<Self> {
+        ensure_installed();
         let dir = tempfile::Builder::new()
             .prefix("egov-desk-mail-")
             .tempdir()
