@@ -17,6 +17,13 @@ pub struct MailServers {
     env: HashMap<String, String>,
 }
 
+/// Writes to the process's standard error itself: the test harness captures `eprintln!` of
+/// passing tests, and a banner that nobody sees says nothing.
+fn loudly(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// Installs Dovecot and Postfix (Debian packages) the first time a test of this process
 /// needs them and finds them missing, so `cargo test` as root on a fresh machine needs no
 /// set-up of its own; says so loudly. Without root the script only reports what is missing,
@@ -35,11 +42,11 @@ fn ensure_installed() {
             String::from_utf8_lossy(&out.stderr)
         );
         if said.contains("installed ") && !said.contains("are installed") {
-            eprintln!(
+            loudly(&format!(
                 "\n=====================================================================\n\
                  The integration tests installed their mail servers (apt-get):\n{said}\
                  =====================================================================\n"
-            );
+            ));
         } else if !out.status.success() {
             eprintln!("scripts/mail-servers.sh install: {said}");
         }
@@ -64,11 +71,11 @@ impl MailServers {
         if !out.status.success() {
             let why = String::from_utf8_lossy(&out.stderr);
             if std::env::var(SKIP_VAR).as_deref() == Ok("1") {
-                eprintln!(
+                loudly(&format!(
                     "\n=====================================================================\n\
                      SKIPPED: real mail servers unavailable ({SKIP_VAR}=1):\n{why}\
                      =====================================================================\n"
-                );
+                ));
                 return None;
             }
             panic!(
