@@ -866,3 +866,73 @@ fn a_serial_number_is_checked_against_confirmed_certificates_and_a_contract_mean
     assert!(progress.text.contains(&first), "{}", progress.text);
     assert!(progress.text.contains("anex"), "{}", progress.text);
 }
+
+#[test]
+fn the_case_speaks_the_language_its_beneficiary_last_wrote_in() {
+    let desk = Desk::new();
+    // Opened by an operator without --language: Romanian, the default, until they write.
+    let out = desk.run(&[
+        "--clock",
+        START,
+        "case",
+        "open",
+        "--service",
+        "mdocs",
+        "--institution",
+        "Public Services Agency",
+        "--contact",
+        BENEFICIARY,
+    ]);
+    let reference = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(desk.case(&reference)["language"], "ro");
+    desk.deliver(
+        "1.eml",
+        &message(
+            BENEFICIARY,
+            &format!("Re: [{reference}] MDocs connection"),
+            "lang-1@asp.gov.md",
+            "",
+            "Hello,\r\n\r\nPlease find below the details of our system.\r\n\
+             System name: School Register\r\nPublic IP address: 194.0.2.10\r\n\r\n\
+             Kind regards,\r\nIon Popescu",
+        ),
+    );
+    once_at(&desk, START);
+    let case = desk.case(&reference);
+    assert_eq!(case["language"], "en");
+    assert!(case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "language" && e["detail"]["to"] == "en"));
+    // Tue 1 Dec + 5 working days: the reminder is in the language they wrote in.
+    once_at(&desk, "2026-12-08T10:00:00Z");
+    let reminder = mails(&desk, "Reminder", BENEFICIARY);
+    assert_eq!(
+        reminder.len(),
+        1,
+        "{:?}",
+        desk.sent().iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(
+        reminder[0].text.contains("certificate"),
+        "{}",
+        reminder[0].text
+    );
+
+    // They write again in Russian: from then on, Russian.
+    desk.deliver(
+        "2.eml",
+        &message(
+            BENEFICIARY,
+            &format!("Re: [{reference}] MDocs"),
+            "lang-2@asp.gov.md",
+            "",
+            "Здравствуйте,\r\n\r\nТипы документов: договор, акт\r\n\r\nС уважением,\r\nИон Попеску",
+        ),
+    );
+    once_at(&desk, "2026-12-08T11:00:00Z");
+    assert_eq!(desk.case(&reference)["language"], "ru");
+    once_at(&desk, "2026-12-15T11:00:00Z");
+    assert_eq!(mails(&desk, "Напоминание", BENEFICIARY).len(), 1);
+}

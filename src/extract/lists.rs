@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::text::fold;
 
-/// MPass's standard attribute names (PROCEDURE.md), in their canonical spelling.
+/// MPass's standard attribute names (docs/procedure.md), in their canonical spelling.
 pub const STANDARD_ATTRIBUTES: [&str; 13] = [
     "NameIdentifier",
     "IsResident",

@@ -268,7 +268,7 @@ async fn move_case(
 }
 
 /// Another case of the same institution past its contract step: then only the annex is
-/// signed for this one (PROCEDURE.md, "Contract rule").
+/// signed for this one (docs/procedure.md, "The contract").
 pub(crate) async fn active_contract(
     conn: &mut SqliteConnection,
     case: &Case,

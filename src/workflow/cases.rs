@@ -332,6 +332,22 @@ pub async fn set_system_name(conn: &mut SqliteConnection, case_id: i64, name: &s
     Ok(())
 }
 
+/// Records the language the case's beneficiary last wrote in.
+pub async fn set_language(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    language: Language,
+) -> Result<()> {
+    sqlx::query("UPDATE cases SET language = ?, updated_at = ? WHERE id = ?")
+        .bind(language.code())
+        .bind(now())
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await
+        .context("recording the case's language")?;
+    Ok(())
+}
+
 /// Every open case, oldest first.
 pub async fn open_cases(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
     let rows = sqlx::query(&format!(

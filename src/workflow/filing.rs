@@ -130,7 +130,21 @@ pub(crate) async fn file(
         .await?;
         tracing::info!(case = %case.reference, from = %case.step, to = %next, "case moved");
     }
-    // Read back: the step, version and system name may have changed above.
+    // The case speaks the language its beneficiary last wrote in: reminders, notices and the
+    // completion mail follow them, not the language the case was opened with.
+    if let Some(language) = ex.language.filter(|l| *l != case.language) {
+        cases::set_language(conn, case.id, language).await?;
+        audit::note(
+            conn,
+            case.id,
+            &actor,
+            Some(ledger_id),
+            "language",
+            json!({ "from": case.language.code(), "to": language.code() }),
+        )
+        .await?;
+    }
+    // Read back: the step, version, system name and language may have changed above.
     let case = cases::by_id(conn, case.id).await?;
     problems.extend(
         ex.certificates
@@ -164,7 +178,7 @@ pub(crate) async fn file(
 
 /// A serial number given instead of a file is good when the agency has already confirmed
 /// that certificate, still valid, for the same information system and environment
-/// (PROCEDURE.md, "Certificate rules"); otherwise it is questioned with the reason.
+/// (docs/procedure.md, "Certificates"); otherwise it is questioned with the reason.
 async fn look_up_serial(
     conn: &mut SqliteConnection,
     case: &Case,

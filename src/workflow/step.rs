@@ -1,4 +1,4 @@
-//! The steps of a case (PROCEDURE.md, "The steps of a case"), who each waits on, and the one
+//! The steps of a case (docs/procedure.md, "The steps of a case"), who each waits on, and the one
 //! function through which every change of step goes.
 
 use std::fmt;
