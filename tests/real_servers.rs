@@ -237,27 +237,22 @@ fn sigkill_during_a_backlog_loses_no_message_and_delivers_no_reply_twice() {
     // Let Postfix deliver everything it accepted: with several servers busy on two cores a
     // fixed pause was sometimes too short, so wait (bounded) until every sender has a reply
     // or a notice names them, then check exactly that.
-    let accounted = |notices: &[String]| {
-        senders.iter().all(|from| {
-            !servers.mailbox(from, "").is_empty()
-                || notices.iter().any(|n| n.contains(from.as_str()))
-        })
-    };
-    wait_until(Duration::from_secs(60), || {
-        let notices: Vec<String> = servers
+    let uncertain = || -> Vec<String> {
+        servers
             .mailbox("operator@egov.md", "")
             .iter()
             .map(|raw| readable(raw))
             .filter(|t| t.contains("livrare incert"))
-            .collect();
-        accounted(&notices)
+            .collect()
+    };
+    wait_until(Duration::from_secs(60), || {
+        let notices = uncertain();
+        senders.iter().all(|from| {
+            !servers.mailbox(from, "").is_empty()
+                || notices.iter().any(|n| n.contains(from.as_str()))
+        })
     });
-    let notices: Vec<String> = servers
-        .mailbox("operator@egov.md", "")
-        .iter()
-        .map(|raw| readable(raw))
-        .filter(|t| t.contains("livrare incert"))
-        .collect();
+    let notices = uncertain();
     let mut missing = 0;
     for from in &senders {
         let got = servers.mailbox(from, "").len();
