@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use common::servers::MailServers;
@@ -23,26 +23,8 @@ fn start(servers: &MailServers) -> (Desk, Child) {
         "",
         "",
     );
-    let log = std::fs::File::create(desk.path("run.log")).unwrap();
-    let child = desk
-        .command(&["run"])
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap();
+    let child = desk.spawn_run();
     (desk, child)
-}
-
-fn stop(desk: &Desk, mut child: Child) {
-    let _ = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let status = child.wait().unwrap();
-    assert!(
-        status.success(),
-        "unclean stop:\n{}",
-        std::fs::read_to_string(desk.path("run.log")).unwrap_or_default()
-    );
 }
 
 fn subjects(servers: &MailServers, user: &str) -> Vec<String> {
@@ -181,7 +163,7 @@ fn a_dsn_from_the_real_server_is_linked_by_its_return_path_and_a_forged_one_is_n
         &message("ion@asp.gov.md", "Salut", "late-1@asp.gov.md", "", "Salut"),
     );
     assert!(servers.wait_for("servicii@egov.md", "Processed", processed.len() + 2, 30));
-    stop(&desk, child);
+    desk.stop_run(child);
     let kinds = timeline_kinds(&desk, &reference);
     assert_eq!(
         kinds.iter().filter(|k| *k == "bounce").count(),

@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use base64::Engine;
@@ -115,26 +115,8 @@ fn start(servers: &MailServers) -> (Desk, Child) {
         &format!("authserv_id = \"{AUTHSERV}\""),
         "",
     );
-    let log = std::fs::File::create(desk.path("run.log")).unwrap();
-    let child = desk
-        .command(&["run"])
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap();
+    let child = desk.spawn_run();
     (desk, child)
-}
-
-fn stop(desk: &Desk, mut child: Child) {
-    let _ = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let status = child.wait().unwrap();
-    assert!(
-        status.success(),
-        "unclean stop:\n{}",
-        std::fs::read_to_string(desk.path("run.log")).unwrap_or_default()
-    );
 }
 
 /// An operator's answer to `to`, with `top` above the quoted original.
@@ -312,7 +294,7 @@ fn an_mdocs_case_walks_to_completion_by_real_mail_and_forgeries_change_nothing()
             .count(),
         1
     );
-    stop(&desk, child);
+    desk.stop_run(child);
     let timeline = desk.case(&reference)["timeline"].clone();
     let refusals: Vec<&str> = timeline
         .as_array()
@@ -408,7 +390,7 @@ fn a_login_vouches_only_for_its_own_domain_and_a_mail_with_two_authors_never_com
         &answer(3, &update, "CONFIRM"),
     );
     wait_step(&desk, &reference, "contract");
-    stop(&desk, child);
+    desk.stop_run(child);
     let refusals: Vec<String> = desk.case(&reference)["timeline"]
         .as_array()
         .unwrap()
@@ -525,7 +507,7 @@ fn an_mpass_case_needs_two_certificates_and_walks_through_validation_to_completi
         &mut n,
     );
     next_mail(&servers, maria, &mut seen_maria, "Finalizat");
-    stop(&desk, child);
+    desk.stop_run(child);
     let case = desk.case(&reference);
     let certs: Vec<&str> = case["items"]
         .as_array()

@@ -76,6 +76,29 @@ impl Desk {
         cmd
     }
 
+    /// `egov-desk run` in the background, its log in `run.log` of the installation.
+    pub fn spawn_run(&self) -> std::process::Child {
+        let log = std::fs::File::create(self.path("run.log")).unwrap();
+        self.command(&["run"])
+            .stderr(std::process::Stdio::from(log))
+            .spawn()
+            .unwrap()
+    }
+
+    /// Stops a daemon from [`Desk::spawn_run`] with SIGTERM and insists it stopped cleanly.
+    pub fn stop_run(&self, mut child: std::process::Child) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "unclean stop:\n{}",
+            std::fs::read_to_string(self.path("run.log")).unwrap_or_default()
+        );
+    }
+
     /// Runs the binary to completion and insists it succeeded.
     pub fn run(&self, args: &[&str]) -> Output {
         let out = self.command(args).output().unwrap();
