@@ -14,12 +14,14 @@ use crate::matching::{Candidate, Facts};
 use crate::outbox;
 use crate::parse::ParsedMessage;
 
-/// What matching needs to know of a message: the cases its tag, its thread and its sender
+/// What matching needs to know of a message (`ours`: sent from our own mailbox, or carrying
+/// our loop mark): the cases its tag, its thread and its sender
 /// point to, each with whether the case trusts the sender.
 pub(super) async fn facts(
     conn: &mut SqliteConnection,
     wf: &Workflow,
     sender: &EmailAddress,
+    ours: bool,
     parsed: &ParsedMessage,
     ex: &Extraction,
 ) -> Result<Facts> {
@@ -63,7 +65,7 @@ pub(super) async fn facts(
     }
     Ok(Facts {
         from_operator: wf.settings.agency.operators.contains(sender),
-        from_ourselves: *sender == wf.settings.agency.address,
+        from_ourselves: ours,
         automated: parsed.automated.clone(),
         subject_ref,
         by_reference,

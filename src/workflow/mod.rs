@@ -206,10 +206,7 @@ async fn handle(
             return Ok(handled);
         }
     }
-    let mut facts = facts::facts(conn, wf, &sender, parsed, ex).await?;
-    if ours {
-        facts.from_ourselves = true;
-    }
+    let facts = facts::facts(conn, wf, &sender, ours, parsed, ex).await?;
     let route = matching::route(&facts);
     let language = ex.language.map(|l| l.code());
     match route {
