@@ -22,13 +22,7 @@ pub(super) async fn token_for(
     case: &Case,
     to: &[EmailAddress],
 ) -> Result<String> {
-    let expires = crate::clock::now() + Duration::hours(wf.settings.workflow.token_valid_hours);
-    let grant = tokens::Grant {
-        case_id: case.id,
-        version: case.version,
-        hold_id: None,
-    };
-    tokens::issue(conn, &wf.token_key, grant, to, expires).await
+    issue(conn, wf, case, None, to).await
 }
 
 /// A token for the operators to ACCEPT or REJECT held message `hold_id` on `case`.
@@ -38,13 +32,23 @@ pub(super) async fn hold_token(
     case: &Case,
     hold_id: i64,
 ) -> Result<String> {
+    issue(conn, wf, case, Some(hold_id), &wf.settings.agency.operators).await
+}
+
+/// A token for `case` at its current version, good for `workflow.token_valid_hours`.
+async fn issue(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    case: &Case,
+    hold_id: Option<i64>,
+    to: &[EmailAddress],
+) -> Result<String> {
     let expires = crate::clock::now() + Duration::hours(wf.settings.workflow.token_valid_hours);
     let grant = tokens::Grant {
         case_id: case.id,
         version: case.version,
-        hold_id: Some(hold_id),
+        hold_id,
     };
-    let to = &wf.settings.agency.operators;
     tokens::issue(conn, &wf.token_key, grant, to, expires).await
 }
 
