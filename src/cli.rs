@@ -161,9 +161,10 @@ pub struct OpenArgs {
     /// The information system's name.
     #[arg(long)]
     pub system: Option<String>,
-    /// Language of mail to the beneficiary.
-    #[arg(long, default_value = "ro")]
-    pub language: String,
+    /// Language of mail to the beneficiary (ro, ru or en); without it the case follows the
+    /// language the beneficiary writes in, and `agency.default_language` until they do.
+    #[arg(long)]
+    pub language: Option<String>,
 }
 
 /// Runs the command line.
@@ -281,7 +282,11 @@ async fn case_command(settings: Settings, cmd: CaseCommand) -> Result<()> {
                 institution: non_empty("--institution", &args.institution)?,
                 contact: args.contact.parse::<EmailAddress>().context("--contact")?,
                 system_name: args.system.map(|s| one_line(&s)).filter(|s| !s.is_empty()),
-                language: args.language.parse::<Language>().context("--language")?,
+                language: args
+                    .language
+                    .map(|l| l.parse::<Language>())
+                    .transpose()
+                    .context("--language")?,
                 renews_serial: None,
             };
             let desk = Desk::build(settings).await?;
@@ -457,7 +462,7 @@ fn case_json(c: &cases::Case) -> serde_json::Value {
         "institution": c.institution,
         "contact": c.contact.as_str(),
         "system_name": c.system_name,
-        "language": c.language.code(),
+        "language": c.language.map(Language::code),
         "step": c.step.as_str(),
         "waiting_on": c.step.waiting_on().as_str(),
         "version": c.version,
@@ -485,7 +490,10 @@ fn print_case(
     say!("  institution: {}", c.institution);
     say!("  contact:     {}", c.contact);
     say!("  system:      {}", c.system_name.as_deref().unwrap_or("-"));
-    say!("  language:    {}", c.language);
+    match c.language {
+        Some(language) => say!("  language:    {language}"),
+        None => say!("  language:    (not known yet: none of their mail read)"),
+    }
     say!("  opened:      {}   updated: {}", c.opened_at, c.updated_at);
     say!("items:");
     if items.is_empty() {

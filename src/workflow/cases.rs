@@ -25,8 +25,9 @@ pub struct Case {
     pub contact: EmailAddress,
     /// The information system's name, once known.
     pub system_name: Option<String>,
-    /// The language replies are written in.
-    pub language: Language,
+    /// The language its beneficiary last wrote in; `None` until they write to a case an
+    /// operator opened without naming one.
+    pub language: Option<Language>,
     /// Where it stands.
     pub step: Step,
     /// When it was opened.
@@ -41,6 +42,13 @@ pub struct Case {
     pub materials_complete_at: Option<String>,
     /// The certificate serial this case renews, for cases the expiry watch opened.
     pub renews_serial: Option<String>,
+}
+
+impl Case {
+    /// The language mail to the beneficiary is written in: theirs, or `default` until known.
+    pub fn speaks(&self, default: Language) -> Language {
+        self.language.unwrap_or(default)
+    }
 }
 
 /// How far an item has been checked.
@@ -84,8 +92,8 @@ pub struct NewCase {
     pub contact: EmailAddress,
     /// System name, if known.
     pub system_name: Option<String>,
-    /// Reply language.
-    pub language: Language,
+    /// The beneficiary's language, when known.
+    pub language: Option<Language>,
     /// The serial of the certificate it renews, if opened for a renewal.
     pub renews_serial: Option<String>,
 }
@@ -103,7 +111,7 @@ fn case_of(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
         institution: row.get(3),
         contact: row.get::<&str, _>(4).parse()?,
         system_name: row.get(5),
-        language: row.get::<&str, _>(6).parse()?,
+        language: row.get::<Option<&str>, _>(6).map(str::parse).transpose()?,
         step: row.get::<&str, _>(7).parse()?,
         opened_at: row.get(8),
         updated_at: row.get(9),
@@ -141,7 +149,7 @@ pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
     .bind(&new.institution)
     .bind(new.contact.as_str())
     .bind(&new.system_name)
-    .bind(new.language.code())
+    .bind(new.language.map(Language::code))
     .bind(Step::INITIAL.as_str())
     .bind(&stamp)
     .bind(&stamp)

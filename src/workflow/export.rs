@@ -78,7 +78,7 @@ pub async fn write(
     let case_json = json!({
         "reference": case.reference.to_string(), "service": case.service.key(),
         "institution": case.institution, "contact": case.contact.as_str(),
-        "system_name": case.system_name, "language": case.language.code(),
+        "system_name": case.system_name, "language": case.language.map(crate::domain::Language::code),
         "step": case.step.as_str(), "version": case.version, "opened_at": case.opened_at,
         "step_since": case.step_since, "materials_complete_at": case.materials_complete_at,
         "renews_serial": case.renews_serial, "exported_at": crate::db::now(),

@@ -10,6 +10,7 @@ use super::audit::{self, Actor};
 use super::cases::{self, Case, Item, ItemStatus};
 use super::requirements::{ItemKind, Missing};
 use super::{replies, step, Workflow};
+use crate::domain::Language;
 use crate::extract::{Extraction, Problem};
 
 /// What one message did to its case, for the replies.
@@ -132,7 +133,7 @@ pub(crate) async fn file(
     }
     // The case speaks the language its beneficiary last wrote in: reminders, notices and the
     // completion mail follow them, not the language the case was opened with.
-    if let Some(language) = ex.language.filter(|l| *l != case.language) {
+    if let Some(language) = ex.language.filter(|l| Some(*l) != case.language) {
         cases::set_language(conn, case.id, language).await?;
         audit::note(
             conn,
@@ -140,7 +141,7 @@ pub(crate) async fn file(
             &actor,
             Some(ledger_id),
             "language",
-            json!({ "from": case.language.code(), "to": language.code() }),
+            json!({ "from": case.language.map(Language::code), "to": language.code() }),
         )
         .await?;
     }

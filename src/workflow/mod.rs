@@ -229,7 +229,7 @@ async fn handle(
                     .unwrap_or_else(|| sender.domain().to_string()),
                 contact: sender.clone(),
                 system_name: ex.system_name.clone(),
-                language: ex.language.unwrap_or(wf.settings.agency.default_language),
+                language: ex.language,
                 renews_serial: None,
             };
             let case = cases::open(conn, &new).await?;

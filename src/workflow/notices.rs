@@ -52,14 +52,20 @@ async fn issue(
     tokens::issue(conn, &wf.token_key, grant, to, expires).await
 }
 
-fn to_beneficiary(purpose: Purpose, key: String, case: &Case, context: Value) -> Draft {
+fn to_beneficiary(
+    wf: &Workflow,
+    purpose: Purpose,
+    key: String,
+    case: &Case,
+    context: Value,
+) -> Draft {
     Draft {
         purpose,
         key,
         case: Some((case.id, case.reference.clone())),
         cause_message: None,
         to: vec![case.contact.clone()],
-        language: case.language,
+        language: case.speaks(wf.settings.agency.default_language),
         context,
         thread: None,
         attach_message: None,
@@ -95,6 +101,7 @@ pub(super) fn progress(wf: &Workflow, case: &Case, contract: Option<&Case>) -> D
         "also_needed": wf.requirements.of(case.service).also_needed,
     });
     to_beneficiary(
+        wf,
         Purpose::Progress,
         format!("progress:{}:{}", case.reference, case.version),
         case,
@@ -111,6 +118,7 @@ pub(super) fn rejection(wf: &Workflow, case: &Case, reason: &str, missing: &[Mis
         "also_needed": wf.requirements.of(case.service).also_needed,
     });
     to_beneficiary(
+        wf,
         Purpose::Rejection,
         format!("rejection:{}:{}", case.reference, case.version),
         case,
@@ -119,7 +127,7 @@ pub(super) fn rejection(wf: &Workflow, case: &Case, reason: &str, missing: &[Mis
 }
 
 /// The completion notice: the service is active in production.
-pub(super) fn completion(_wf: &Workflow, case: &Case, items: &[Item]) -> Draft {
+pub(super) fn completion(wf: &Workflow, case: &Case, items: &[Item]) -> Draft {
     let confirmed: Vec<Item> = items
         .iter()
         .filter(|i| i.status == ItemStatus::Confirmed)
@@ -127,6 +135,7 @@ pub(super) fn completion(_wf: &Workflow, case: &Case, items: &[Item]) -> Draft {
         .collect();
     let context = json!({ "case": case_view(case), "items": items_view(&confirmed) });
     to_beneficiary(
+        wf,
         Purpose::Completion,
         format!("completion:{}", case.reference),
         case,
@@ -207,7 +216,7 @@ pub(super) fn reminder(
         "missing": missing_view(missing),
         "also_needed": wf.requirements.of(case.service).also_needed,
     });
-    to_beneficiary(Purpose::Reminder, key, case, context)
+    to_beneficiary(wf, Purpose::Reminder, key, case, context)
 }
 
 /// To the operators: the beneficiary did not answer the reminders.
@@ -266,6 +275,7 @@ pub(super) fn digest(wf: &Workflow, date: chrono::NaiveDate, context: Value) -> 
 /// To a certificate's holder: it expires in `days_left` days; `renewal` is the case opened
 /// for the new one.
 pub(super) fn expiry(
+    wf: &Workflow,
     key: String,
     holder: &Case,
     renewal: &Case,
@@ -280,7 +290,7 @@ pub(super) fn expiry(
         "subject": certificate.detail["subject"],
         "days_left": days_left,
     });
-    to_beneficiary(Purpose::ExpiryNotice, key, renewal, context)
+    to_beneficiary(wf, Purpose::ExpiryNotice, key, renewal, context)
 }
 
 /// To the operators: a delivery report about one of our mails.

@@ -268,7 +268,7 @@ async fn expiry_notice(
         return Ok(0);
     }
     let renewal = renewal_case(conn, wf, &holder, serial).await?;
-    let draft = notices::expiry(key, &holder, &renewal, &cert, days_left);
+    let draft = notices::expiry(wf, key, &holder, &renewal, &cert, days_left);
     if !queue_once(conn, wf, draft).await? {
         return Ok(0);
     }

@@ -187,7 +187,7 @@ mod excerpt_tests {
 
 fn reply_language(wf: &Workflow, ex: &Extraction, case: Option<&Case>) -> Language {
     ex.language
-        .or(case.map(|c| c.language))
+        .or(case.and_then(|c| c.language))
         .unwrap_or(wf.settings.agency.default_language)
 }
 
@@ -444,7 +444,7 @@ pub(super) fn case_opened(wf: &Workflow, case: &Case, missing: &[Missing]) -> Dr
         case: Some((case.id, case.reference.clone())),
         cause_message: None,
         to: vec![case.contact.clone()],
-        language: case.language,
+        language: case.speaks(wf.settings.agency.default_language),
         context: json!({
             "case": case_view(case),
             "missing": missing_view(missing),
