@@ -1,6 +1,7 @@
 //! Stage 4, match (pure): decides where a message belongs — an open case (by the reference
-//! in the subject, by the thread, by the sender), a new case, a redirect, or the operators.
-//! The caller looks the candidates up; this module only decides.
+//! in the subject, by the thread, by the sender), a new case, one case per platform when a
+//! first mail asks for several, a redirect, or the operators. The caller looks the
+//! candidates up; this module only decides.
 //!
 //! A reference tag or a thread proves only that the sender saw a mail of the case (tags are
 //! easy to guess; mail is forwarded), not who they are: mail matched that way from an
@@ -64,10 +65,17 @@ pub enum Unmatched {
     Ambiguous,
     /// No case, and no platform named to open one for.
     NoService,
-    /// No case, and several platforms named.
-    SeveralServices,
     /// Written by a machine (bounce, auto-reply, list).
     Automated(String),
+}
+
+/// One platform's case in a request for several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The sender's open case for the platform: the materials are filed on it.
+    Case(i64),
+    /// No open case for the platform yet: open one.
+    New(Service),
 }
 
 /// Where a message goes.
@@ -90,6 +98,8 @@ pub enum Route {
     },
     /// A first mail: open a case for this platform.
     NewCase(Service),
+    /// A request for several platforms: one case each, existing or new, one answer.
+    Several(Vec<Target>),
     /// A platform with its own procedure: answer with a redirect, open nothing.
     Redirect(Redirect),
     /// Forwarded to the operators with a summary.
@@ -119,14 +129,17 @@ pub fn route(f: &Facts) -> Route {
     if let Some(c) = &f.by_thread {
         return on_case(c, MatchedBy::Thread);
     }
-    let named: Vec<Service> = f
-        .services
-        .iter()
-        .filter_map(|m| match m {
-            ServiceMention::Service(s) => Some(*s),
-            ServiceMention::Redirect(_) => None,
-        })
-        .collect();
+    let mut named: Vec<Service> = Vec::new();
+    for mention in &f.services {
+        if let ServiceMention::Service(s) = mention {
+            if !named.contains(s) {
+                named.push(*s);
+            }
+        }
+    }
+    if named.len() > 1 {
+        return several(f, &named);
+    }
     let open: Vec<&Candidate> = f.by_sender.iter().filter(|c| c.open).collect();
     // A sender with open cases who names a platform means the case for that platform;
     // naming none means their only open case, if they have just one.
@@ -144,8 +157,50 @@ pub fn route(f: &Facts) -> Route {
         ([one], _) => Route::NewCase(*one),
         ([], [ServiceMention::Redirect(r)]) => Route::Redirect(*r),
         ([], []) if !open.is_empty() => Route::Operators(Unmatched::Ambiguous),
-        ([], _) => Route::Operators(Unmatched::NoService),
-        _ => Route::Operators(Unmatched::SeveralServices),
+        _ => Route::Operators(Unmatched::NoService),
+    }
+}
+
+/// A mail naming several platforms ("MPass și MSign") asks for each: the sender's open case
+/// for a platform takes its materials, a platform without one gets a new case. A platform
+/// whose case is already completed is taken as context ("already on MPass"), not as a new
+/// request.
+fn several(f: &Facts, named: &[Service]) -> Route {
+    let mut targets = Vec::new();
+    let mut completed = None;
+    for service in named {
+        let theirs: Vec<&Candidate> = f
+            .by_sender
+            .iter()
+            .filter(|c| c.service == *service)
+            .collect();
+        let open: Vec<&&Candidate> = theirs.iter().filter(|c| c.open).collect();
+        match open.as_slice() {
+            [one] if !one.trusted => {
+                return Route::Hold {
+                    id: one.id,
+                    by: MatchedBy::Sender,
+                }
+            }
+            [one] => targets.push(Target::Case(one.id)),
+            [_, _, ..] => return Route::Operators(Unmatched::Ambiguous),
+            [] => match theirs.first() {
+                Some(done) => {
+                    completed.get_or_insert(done.id);
+                }
+                None => targets.push(Target::New(*service)),
+            },
+        }
+    }
+    match (targets.as_slice(), completed) {
+        ([], Some(id)) => Route::Operators(Unmatched::ClosedCase(id)),
+        ([], None) => Route::Operators(Unmatched::NoService),
+        ([Target::Case(id)], _) => Route::Case {
+            id: *id,
+            by: MatchedBy::Sender,
+        },
+        ([Target::New(service)], _) => Route::NewCase(*service),
+        _ => Route::Several(targets),
     }
 }
 
@@ -325,6 +380,74 @@ mod tests {
             route(&f),
             Route::Operators(Unmatched::Automated(_))
         ));
+    }
+
+    #[test]
+    fn a_request_for_several_platforms_opens_one_case_each() {
+        let f = Facts {
+            services: vec![
+                ServiceMention::Service(Service::MPass),
+                ServiceMention::Service(Service::MSign),
+                ServiceMention::Service(Service::MPass),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(
+            route(&f),
+            Route::Several(vec![
+                Target::New(Service::MPass),
+                Target::New(Service::MSign)
+            ])
+        );
+    }
+
+    #[test]
+    fn several_platforms_use_the_open_case_the_sender_has_for_one() {
+        let f = Facts {
+            by_sender: vec![case(7, Service::MSign), case(8, Service::MLog)],
+            services: vec![
+                ServiceMention::Service(Service::MPass),
+                ServiceMention::Service(Service::MSign),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(
+            route(&f),
+            Route::Several(vec![Target::New(Service::MPass), Target::Case(7)])
+        );
+    }
+
+    #[test]
+    fn a_platform_already_completed_is_context_not_a_request() {
+        let mut done = case(3, Service::MPass);
+        done.open = false;
+        let f = Facts {
+            by_sender: vec![done],
+            services: vec![
+                ServiceMention::Service(Service::MPass),
+                ServiceMention::Service(Service::MSign),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(route(&f), Route::NewCase(Service::MSign));
+        let f = Facts {
+            services: vec![ServiceMention::Service(Service::MPass)],
+            ..f
+        };
+        assert_eq!(route(&f), Route::NewCase(Service::MPass));
+    }
+
+    #[test]
+    fn several_platforms_and_two_open_cases_for_one_go_to_the_operators() {
+        let f = Facts {
+            by_sender: vec![case(3, Service::MSign), case(4, Service::MSign)],
+            services: vec![
+                ServiceMention::Service(Service::MPass),
+                ServiceMention::Service(Service::MSign),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(route(&f), Route::Operators(Unmatched::Ambiguous));
     }
 
     #[test]

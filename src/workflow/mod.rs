@@ -20,6 +20,7 @@ mod operator;
 pub mod reminders;
 mod replies;
 pub mod requirements;
+mod several;
 pub mod step;
 pub mod tokens;
 
@@ -31,7 +32,7 @@ pub use requirements::{ItemKind, Requirements};
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
-use crate::domain::CaseRef;
+use crate::domain::{CaseRef, EmailAddress, Service};
 use crate::extract::{extract, Checks, Extraction};
 use crate::ledger::{self, LedgerMessage, MessageState};
 use crate::matching::{self, Route};
@@ -221,21 +222,13 @@ async fn handle(
             reply_and_finish(conn, wf, message, parsed, ex, filing, &format!("{by:?}")).await
         }
         Route::NewCase(service) => {
-            let new = NewCase {
-                service,
-                institution: ex
-                    .institution
-                    .clone()
-                    .unwrap_or_else(|| sender.domain().to_string()),
-                contact: sender.clone(),
-                system_name: ex.system_name.clone(),
-                language: ex.language,
-                renews_serial: None,
-            };
-            let case = cases::open(conn, &new).await?;
+            let case = cases::open(conn, &new_case_from(&sender, ex, service)).await?;
             tracing::info!(ledger_id = message.id, case = %case.reference, %service, "case opened from a first mail");
             let filing = file(conn, wf, case, true, message.id, sender.as_str(), ex).await?;
             reply_and_finish(conn, wf, message, parsed, ex, filing, "new case").await
+        }
+        Route::Several(targets) => {
+            several::file_on_each(conn, wf, message, parsed, ex, &targets).await
         }
         Route::Redirect(target) => {
             let mut outcome = format!("redirected to the {} procedure", target.display_name());
@@ -300,6 +293,22 @@ async fn handle(
             )
             .await
         }
+    }
+}
+
+/// The case a first mail opens for `service`: the sender is its contact, and its
+/// institution is the one the mail names (or the sender's domain).
+fn new_case_from(sender: &EmailAddress, ex: &Extraction, service: Service) -> NewCase {
+    NewCase {
+        service,
+        institution: ex
+            .institution
+            .clone()
+            .unwrap_or_else(|| sender.domain().to_string()),
+        contact: sender.clone(),
+        system_name: ex.system_name.clone(),
+        language: ex.language,
+        renews_serial: None,
     }
 }
 

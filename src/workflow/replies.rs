@@ -6,7 +6,7 @@ use super::cases::{Case, Item};
 use super::requirements::{ItemKind, Missing};
 use super::{Filing, Workflow};
 use crate::domain::{Language, Redirect, ServiceMention};
-use crate::extract::Extraction;
+use crate::extract::{Extraction, Problem};
 use crate::ledger::LedgerMessage;
 use crate::matching::{Facts, Unmatched};
 use crate::outbox::{Draft, Purpose, Thread};
@@ -270,6 +270,52 @@ pub(super) fn acknowledgement(
     )
 }
 
+/// One answer to a request for several platforms: every case it opened or reached, what
+/// each took from the mail and what each still needs; the problems once.
+pub(super) fn acknowledgement_several(
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    filings: &[Filing],
+) -> Draft {
+    let mut problems: Vec<&Problem> = Vec::new();
+    for p in filings.iter().flat_map(|f| &f.problems) {
+        if !problems.contains(&p) {
+            problems.push(p);
+        }
+    }
+    let cases: Vec<Value> = filings
+        .iter()
+        .map(|f| {
+            json!({
+                "case": case_view(&f.case),
+                "new_case": f.new_case,
+                "new_items": items_view(&f.new_items),
+                "missing": missing_view(&f.missing),
+                "also_needed": wf.requirements.of(f.case.service).also_needed,
+                "complete": f.missing.is_empty(),
+            })
+        })
+        .collect();
+    let context = json!({
+        "cases": cases,
+        "problems": problems,
+        "private_key": ex.has_private_key(),
+        "original_subject": clean_subject(&parsed.subject),
+    });
+    let language = reply_language(wf, ex, None);
+    reply(
+        Purpose::Acknowledgement,
+        "ack",
+        message,
+        parsed,
+        language,
+        None,
+        context,
+    )
+}
+
 /// The operators' copy of a case update: everything parsed, for them to check, and the
 /// token their answer must carry.
 #[allow(clippy::too_many_arguments)]
@@ -298,10 +344,11 @@ pub(super) fn operator_update(
         "private_key": ex.has_private_key(),
         "excerpt": excerpt(&parsed.text),
     });
+    // Keyed by case too: a request for several platforms updates each case's operators.
     to_operators(
         wf,
         Purpose::OperatorUpdate,
-        "ops-update",
+        &format!("ops-update:{}", filing.case.reference),
         message,
         Some(&filing.case),
         context,
@@ -380,7 +427,6 @@ pub(super) fn operator_forward(
         Unmatched::ClosedCase(_) => ("closed_case", String::new()),
         Unmatched::Ambiguous => ("ambiguous", facts.by_sender.len().to_string()),
         Unmatched::NoService => ("no_service", String::new()),
-        Unmatched::SeveralServices => ("several_services", String::new()),
         Unmatched::Automated(why) => ("automated", why.clone()),
     };
     let services: Vec<String> = ex
@@ -527,6 +573,18 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         ("acknowledgement", ack(case.clone(), true)),
         ("acknowledgement", ack(Value::Null, false)),
         (
+            "acknowledgement",
+            json!({
+                "cases": [
+                    { "case": case, "new_case": true, "new_items": items, "missing": missing,
+                      "also_needed": also, "complete": false },
+                    { "case": case, "new_case": false, "new_items": [], "missing": [],
+                      "also_needed": also, "complete": true },
+                ],
+                "problems": problems, "private_key": false, "original_subject": "MPass și MSign",
+            }),
+        ),
+        (
             "case_opened",
             json!({ "case": case, "missing": missing, "also_needed": also }),
         ),
@@ -636,7 +694,6 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         "closed_case",
         "ambiguous",
         "no_service",
-        "several_services",
         "automated",
     ] {
         out.push(("operator_forward", json!({

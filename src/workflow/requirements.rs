@@ -203,6 +203,12 @@ fn standard_steps() -> Vec<Step> {
 }
 
 impl ServiceRules {
+    /// Whether the platform asks for items of `kind` (MPower's mode picks its steps).
+    pub fn uses(&self, kind: ItemKind) -> bool {
+        self.requires.iter().any(|r| r.item.counts(kind))
+            || (kind == ItemKind::Mode && !self.steps_by_mode.is_empty())
+    }
+
     /// The steps of a case in `mode` (MPower), or the service's own.
     pub fn steps_for(&self, mode: Option<&str>) -> &[Step] {
         mode.and_then(|m| self.steps_by_mode.get(m))
