@@ -14,13 +14,12 @@ mod lists;
 mod names;
 mod network;
 mod serial;
+mod services;
 mod text;
 mod tnef;
 
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Serialize;
 
 pub use certificate::{CertificateFile, CertificateInfo};
@@ -208,17 +207,12 @@ pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
         }
 }
 
-static SERVICE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bm-?(?:pass|sign|notify|docs|log|power|delivery|pay|connect)\b")
-        .expect("static regex is valid")
-});
-
 /// Extracts everything from `message`, judging certificates by `checks`.
 pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let body = text::new_text(&message.text);
     let mut ex = Extraction {
         language: language::detect(&format!("{}\n{}", message.subject, body)),
-        services: services_in(&message.subject, &body),
+        services: services::services_in(&message.subject, &body),
         system_name: names::system_name_in(&body),
         institution: names::institution_in(&body),
         attributes: lists::attributes_in(&body),
@@ -336,20 +330,6 @@ fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
     text_problems.sort_by_key(|(line, _)| *line);
     ex.problems
         .extend(text_problems.into_iter().map(|(_, p)| p));
-}
-
-fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {
-    let mut found = Vec::new();
-    for text in [subject, body] {
-        for m in SERVICE_NAME.find_iter(text) {
-            if let Some(mention) = ServiceMention::from_name(m.as_str()) {
-                if !found.contains(&mention) {
-                    found.push(mention);
-                }
-            }
-        }
-    }
-    found
 }
 
 #[cfg(test)]

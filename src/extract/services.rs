@@ -1,0 +1,128 @@
+//! The platforms a mail asks about. A platform named only as one the system already uses
+//! ("suntem deja conectați la MPass", "already integrated with MPass", "уже подключены к
+//! MPass") is context for the request, not a request of its own: a mail saying so and asking
+//! for MSign asks for MSign alone.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::text::fold;
+use crate::domain::ServiceMention;
+
+static SERVICE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bm-?(?:pass|sign|notify|docs|log|power|delivery|pay|connect)\b")
+        .expect("static regex is valid")
+});
+
+/// "Already" next to a word for being connected or using, in a sentence (folded text).
+static ALREADY_USING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)(?:^|[^\p{L}])(?:deja|already|уже)[^\p{L}]
+          (?:.*[^\p{L}])?
+          (?:conectat\w*|integrat\w*|utiliz\w*|folosi\w*|connected|integrated|us(?:e|es|ing)
+            |подключен\w*|подключил\w*|интегрирован\w*|использ\w*|работаем)(?:[^\p{L}]|$)
+        | (?:^|[^\p{L}])(?:conectat\w*|integrat\w*|utiliz\w*|folosi\w*|connected|integrated|us(?:e|es|ing)
+            |подключен\w*|использ\w*)[^\p{L}]
+          (?:.*[^\p{L}])?(?:deja|already|уже)(?:[^\p{L}]|$)",
+    )
+    .expect("static regex is valid")
+});
+
+/// Where a request starts inside a sentence (folded text): "…connected to MPass, and we
+/// would like MSign" holds context and then a request.
+static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[^\p{L}])(?:we would|we'd|we want|we wish|we need|we ask|please|would like|dorim|vrem|solicitam|va rugam|rugam|avem nevoie|хотим|просим|нам нужно|необходимо|хотели бы)(?:[^\p{L}]|$)",
+    )
+    .expect("static regex is valid")
+});
+
+/// Platforms named, subject first, without repeats, leaving out those named only in a
+/// sentence saying the system already uses them.
+pub fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {
+    let mut asked = Vec::new();
+    for text in [subject, body] {
+        // Folded, one char per char: the names are ASCII, so they read the same.
+        let folded = fold(text);
+        for sentence in folded.split(['.', '!', '?', ';', '\n']) {
+            for clause in clauses(sentence) {
+                if ALREADY_USING.is_match(clause) {
+                    continue;
+                }
+                for m in SERVICE_NAME.find_iter(clause) {
+                    if let Some(mention) = ServiceMention::from_name(m.as_str()) {
+                        if !asked.contains(&mention) {
+                            asked.push(mention);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    asked
+}
+
+/// A sentence cut where each request starts.
+fn clauses(sentence: &str) -> Vec<&str> {
+    let mut cuts: Vec<usize> = REQUEST.find_iter(sentence).map(|m| m.start()).collect();
+    cuts.retain(|&at| at > 0);
+    let mut out = Vec::new();
+    let mut from = 0;
+    for at in cuts {
+        out.push(&sentence[from..at]);
+        from = at;
+    }
+    out.push(&sentence[from..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Service;
+
+    fn named(subject: &str, body: &str) -> Vec<Service> {
+        services_in(subject, body)
+            .into_iter()
+            .filter_map(|m| match m {
+                ServiceMention::Service(s) => Some(s),
+                ServiceMention::Redirect(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_platform_asked_for_is_named_subject_first() {
+        assert_eq!(
+            named(
+                "Conectare MSign",
+                "Dorim să conectăm sistemul la MPass și MSign."
+            ),
+            [Service::MSign, Service::MPass]
+        );
+        assert_eq!(
+            named("", "Просим подключить систему к MNotify и M-Log"),
+            [Service::MNotify, Service::MLog]
+        );
+    }
+
+    #[test]
+    fn a_platform_already_in_use_is_context_not_a_request() {
+        for body in [
+            "Sistemul nostru este deja conectat la MPass. Dorim conectarea la MSign.",
+            "Suntem deja integrați cu MPass; solicităm conectarea la MSign",
+            "Our system is already connected to MPass, and we would like to connect to MSign.\nThanks",
+            "We already use MPass.\nPlease connect us to MSign",
+            "Наша система уже подключена к MPass. Просим подключить MSign.",
+            "Mai folosim deja MPass.\nSolicităm MSign.",
+        ] {
+            assert_eq!(named("", body), [Service::MSign], "{body}");
+        }
+        // "Already" about something else does not hide the platform.
+        assert_eq!(
+            named("", "Am trimis deja certificatul pentru MSign."),
+            [Service::MSign]
+        );
+    }
+}
