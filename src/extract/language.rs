@@ -1,4 +1,6 @@
-//! Which of the three languages a mail is written in.
+//! Which of the three languages a mail is written in: told from what the sender wrote above
+//! their sign-off, since signatures and disclaimers are often in another language (a Russian
+//! mail signed "Cu stimă" over a Romanian address and an English confidentiality notice).
 
 use std::sync::LazyLock;
 
@@ -20,6 +22,26 @@ static ENGLISH: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex is valid")
 });
+
+/// A line that closes a mail and opens its signature ("Kind regards,", "Cu stimă,", "С
+/// уважением,"), folded.
+static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(?:kind|best|warm)\s+regards|regards|best|sincerely|yours\s+(?:sincerely|faithfully)|thank\s+you|thanks|many\s+thanks|cu\s+(?:deosebita\s+)?(?:stima|respect)|toate\s+cele\s+bune|multumesc|multumim|с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+доброго|спасибо|благодарю)\s*[,.!]?$",
+    )
+    .expect("static regex is valid")
+});
+
+/// The language of a mail: of its body above the sign-off when that says enough, else of
+/// `subject` and the whole body together.
+pub fn of_mail(subject: &str, body: &str) -> Option<Language> {
+    let lines: Vec<&str> = body.lines().collect();
+    let sign_off = lines
+        .iter()
+        .position(|l| SIGN_OFF.is_match(&fold(l.trim())))
+        .unwrap_or(lines.len());
+    detect(&lines[..sign_off].join("\n")).or_else(|| detect(&format!("{subject}\n{body}")))
+}
 
 /// Detects the language of `text`, or `None` when it has too few words to tell.
 pub fn detect(text: &str) -> Option<Language> {
@@ -71,5 +93,24 @@ mod tests {
             Some(Language::En)
         );
         assert_eq!(detect("4F:3A"), None);
+    }
+
+    #[test]
+    fn a_signature_in_another_language_does_not_decide() {
+        let body =
+            "Добрый день,\n\nВысылаем IP-адрес: 85.120.61.33.\n\nCu stimă,\nSergiu Țurcanu\n\
+                    Șef Direcția Tehnologii Informaționale și Securitate Cibernetică\n\
+                    Agenția Națională pentru Reglementare în Energetică, Chișinău\n\
+                    CONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential.";
+        assert_eq!(of_mail("MLog", body), Some(Language::Ru));
+        let body = "Hello,\n\nHere are the addresses.\n\nKind regards,\nTudor Moraru\n\
+                    Direcția Generală Tehnologii Informaționale și Comunicații\n\
+                    Acest mesaj și anexele sale sunt confidențiale și sunt destinate destinatarului.";
+        assert_eq!(of_mail("", body), Some(Language::En));
+        // Nothing to go on above the sign-off: the subject and the rest decide.
+        assert_eq!(
+            of_mail("Conectare la MSign", "Mulțumesc,\nIon"),
+            Some(Language::Ro)
+        );
     }
 }

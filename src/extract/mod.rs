@@ -211,7 +211,7 @@ pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
 pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let body = text::new_text(&message.text);
     let mut ex = Extraction {
-        language: language::detect(&format!("{}\n{}", message.subject, body)),
+        language: language::of_mail(&message.subject, &body),
         services: services::services_in(&message.subject, &body),
         system_name: names::system_name_in(&body),
         institution: names::institution_in(&body),
