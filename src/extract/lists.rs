@@ -52,14 +52,6 @@ static DOCUMENTS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         r"tipuri de documente|tipurile de documente|tipuri documente|document types|types of documents|типы документов|виды документов",
     )
 });
-static MODE_API: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:integrare (?:prin )?api|api integration|integrat\w* (?:prin|via) api|интеграци\w* (?:через |по )?api|api[- ]интеграци\w*)")
-        .expect("static regex is valid")
-});
-static MODE_AGENCY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:configurate de (?:catre )?agenti\w*|configured by the agency|настро\w+ агентством)")
-        .expect("static regex is valid")
-});
 static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?i)\b(?:{})\b", STANDARD_ATTRIBUTES.join("|")))
         .expect("static regex is valid")
@@ -108,17 +100,6 @@ pub fn event_types_in(text: &str) -> Vec<String> {
 /// MDocs document types, as written.
 pub fn document_types_in(text: &str) -> Vec<String> {
     items_after(text, &DOCUMENTS_LABEL)
-}
-
-/// How an MPower beneficiary will work: `api` (their own system calls MPower) or `agency`
-/// (the agency configures the authorizations); `None` when the mail says neither or both.
-pub fn mpower_mode_in(text: &str) -> Option<&'static str> {
-    let folded = fold(text);
-    match (MODE_API.is_match(&folded), MODE_AGENCY.is_match(&folded)) {
-        (true, false) => Some("api"),
-        (false, true) => Some("agency"),
-        _ => None,
-    }
 }
 
 /// MNotify channels, lower-cased.
@@ -208,24 +189,11 @@ mod tests {
     }
 
     #[test]
-    fn document_types_and_the_mpower_mode_are_read() {
+    fn document_types_are_read() {
         assert_eq!(
             document_types_in("Tipurile de documente: contract, act adițional"),
             ["contract", "act adițional"]
         );
-        assert_eq!(
-            mpower_mode_in("Dorim integrare API cu sistemul nostru"),
-            Some("api")
-        );
-        assert_eq!(
-            mpower_mode_in("Împuternicirile vor fi configurate de către Agenție."),
-            Some("agency")
-        );
-        assert_eq!(
-            mpower_mode_in("Полномочия будут настроены Агентством"),
-            Some("agency")
-        );
-        assert_eq!(mpower_mode_in("Salut"), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod environment;
 mod keys;
 mod language;
 mod lists;
+mod mode;
 mod names;
 mod network;
 mod serial;
@@ -225,7 +226,7 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
         event_types: lists::event_types_in(&body),
         channels: lists::channels_in(&body),
         document_types: lists::document_types_in(&body),
-        mpower_mode: lists::mpower_mode_in(&body),
+        mpower_mode: mode::mpower_mode_in(&text::fold(&body)),
         ..Extraction::default()
     };
     read_attachments(message, checks, &mut ex);
