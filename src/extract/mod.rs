@@ -17,6 +17,7 @@ mod mode;
 mod names;
 mod network;
 mod serial;
+mod synonyms;
 mod text;
 mod tnef;
 mod values;
@@ -32,9 +33,10 @@ pub use checks::Checks;
 pub use containers::Refusal;
 pub use environment::Environment;
 pub use keys::{holds_private_key, text_holds_private_key, REDACTION_NOTICE};
-pub use lists::{Attributes, STANDARD_ATTRIBUTES};
+pub use lists::Attributes;
 pub use network::{FoundIp, FoundUrl, UrlRole};
 pub use serial::FoundSerial;
+pub use synonyms::STANDARD_ATTRIBUTES;
 pub use text::fold;
 pub use values::Note;
 
@@ -226,10 +228,6 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let mut ex = Extraction {
         language: language::detect(&format!("{}\n{}", message.subject, body)),
         services: services_in(&message.subject, &body),
-        attributes: lists::attributes_in(&body),
-        event_types: lists::event_types_in(&body),
-        channels: lists::channels_in(&body),
-        document_types: lists::document_types_in(&body),
         ..Extraction::default()
     };
     read_labelled(&body, &mut ex);
@@ -238,7 +236,7 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     ex
 }
 
-/// Names written after labels, and the notes on them in the order they stand.
+/// Names and lists written after labels, and the notes on them in the order they stand.
 fn read_labelled(body: &str, ex: &mut Extraction) {
     let doc = labelled::Doc::new(body);
     let mut notes = Vec::new();
@@ -247,6 +245,17 @@ fn read_labelled(body: &str, ex: &mut Extraction) {
         notes.extend(note);
     }
     ex.institution = names::institution(&doc);
+    let attributes = lists::attributes(&doc);
+    ex.attributes = attributes.values;
+    notes.extend(attributes.notes);
+    for (list, found) in [
+        (&mut ex.event_types, lists::event_types(&doc)),
+        (&mut ex.channels, lists::channels(&doc)),
+        (&mut ex.document_types, lists::document_types(&doc)),
+    ] {
+        *list = found.values;
+        notes.extend(found.notes);
+    }
     ex.mpower_mode = mode::mpower_mode_in(doc.folded());
     notes.sort_by_key(|(at, _)| *at);
     ex.notes = notes.into_iter().map(|(_, note)| note).collect();
