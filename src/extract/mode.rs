@@ -50,21 +50,65 @@ static API: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex is valid")
 });
 
+/// Words that deny the API words a few words after them ("nu dorim integrare API").
+const NEGATIONS: &[&str] = &[
+    "nu",
+    "fara",
+    "niciodata",
+    "не",
+    "нет",
+    "без",
+    "никогда",
+    "not",
+    "no",
+    "don't",
+    "don’t",
+    "dont",
+    "never",
+    "without",
+];
+
 /// `api`, `agency`, or `None` when the folded text says neither or both. A negated API
-/// ("nu prin API", "without API") is never `api`: it means the agency configures.
+/// ("nu prin API", "without API", "nu dorim integrare API") is never `api`: not the API
+/// means the agency configures.
 pub fn mpower_mode_in(folded: &str) -> Option<&'static str> {
     let denials: Vec<(usize, usize)> = AGENCY
         .find_iter(folded)
         .map(|m| (m.start(), m.end()))
         .collect();
-    let api = API
-        .find_iter(folded)
-        .any(|m| !denials.iter().any(|&(s, e)| m.start() < e && s < m.end()));
-    match (api, !denials.is_empty()) {
+    let (mut api, mut agency) = (false, !denials.is_empty());
+    for m in API.find_iter(folded) {
+        if denials.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
+            continue;
+        }
+        if negated(folded, m.start()) {
+            agency = true;
+        } else {
+            api = true;
+        }
+    }
+    match (api, agency) {
         (true, false) => Some("api"),
         (false, true) => Some("agency"),
         _ => None,
     }
+}
+
+/// True when one of the four words before `at`, in its clause, is a negation.
+fn negated(folded: &str, at: usize) -> bool {
+    // Only the last 120 bytes: a few words, and never a scan back over a hostile text.
+    let mut from = at.saturating_sub(120);
+    while !folded.is_char_boundary(from) {
+        from += 1;
+    }
+    let clause = folded[from..at]
+        .rsplit(['.', '!', '?', ';', ',', ':', '\n'])
+        .next()
+        .unwrap_or("");
+    clause.split_whitespace().rev().take(4).any(|word| {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+        NEGATIONS.contains(&word)
+    })
 }
 
 #[cfg(test)]
@@ -129,6 +173,9 @@ mod tests {
             "Fără API",
             "Without API integration, the Agency configures",
             "fara integrare prin API",
+            "Nu dorim integrare API",
+            "We will not use API integration",
+            "Не планируем интеграцию по API",
         ] {
             assert_eq!(mode(text), Some("agency"), "{text}");
         }
@@ -142,5 +189,7 @@ mod tests {
             None
         );
         assert_eq!(mode("We want API integration through the Agency"), None);
+        // A negation in another clause denies nothing.
+        assert_eq!(mode("Nu prin Agenție, ci prin API"), Some("api"));
     }
 }
