@@ -1,30 +1,23 @@
 //! Lists a beneficiary writes under a label: MPass authentication attributes, MLog event
-//! types, MNotify notification channels. Items follow the label on its line (separated by
-//! commas or semicolons) or stand one per bulleted line below it, up to a blank line.
+//! types, MNotify notification channels, MDocs document types. Items are cleaned like any
+//! value; channels and standard attributes are filed under their canonical names.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
 
-use super::text::fold;
+use super::labelled::{Doc, Position};
+use super::labels::Kind;
+use super::synonyms::{self, STANDARD_ATTRIBUTES};
+use super::values::{clean, Note};
 
-/// MPass's standard attribute names (docs/procedure.md), in their canonical spelling.
-pub const STANDARD_ATTRIBUTES: [&str; 13] = [
-    "NameIdentifier",
-    "IsResident",
-    "FirstName",
-    "LastName",
-    "BirthDate",
-    "Gender",
-    "EmailAddress",
-    "MobilePhone",
-    "HomePhone",
-    "Language",
-    "AdministeredLegalEntity",
-    "IDNO",
-    "CompanyName",
-];
+/// Longest item kept: a longer one is a sentence, not an item.
+const MAX_ITEM: usize = 80;
+
+/// Items kept per list kind: a list is short; hostile mail gets no further.
+const MAX_ITEMS: usize = 100;
 
 /// The MPass attributes a mail asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -35,202 +28,132 @@ pub struct Attributes {
     pub custom: Vec<String>,
 }
 
-static ATTRIBUTES_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| label(r"atribute|atributele|atributelor|attributes|атрибуты|атрибутов"));
-static EVENTS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    label(
-        r"tipuri de evenimente|tipurile de evenimente|evenimente|evenimentele|event types|events|типы событий|события",
-    )
-});
-static CHANNELS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    label(
-        r"canale de notificare|canalele de notificare|canale|canalele|notification channels|channels|каналы уведомлений|каналы",
-    )
-});
-static DOCUMENTS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    label(
-        r"tipuri de documente|tipurile de documente|tipuri documente|document types|types of documents|типы документов|виды документов",
-    )
-});
-static MODE_API: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:integrare (?:prin )?api|api integration|integrat\w* (?:prin|via) api|интеграци\w* (?:через |по )?api|api[- ]интеграци\w*)")
-        .expect("static regex is valid")
-});
-static MODE_AGENCY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:configurate de (?:catre )?agenti\w*|configured by the agency|настро\w+ агентством)")
-        .expect("static regex is valid")
-});
+/// The values of one list kind, in order, and the notes on them with where each stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found<T> {
+    /// The values.
+    pub values: T,
+    /// Notes on them.
+    pub notes: Vec<(Position, Note)>,
+}
+
 static STANDARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b(?:{})\b", STANDARD_ATTRIBUTES.join("|")))
-        .expect("static regex is valid")
-});
-static BULLET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+(.+?)\s*$").expect("static regex is valid")
+    // ASCII word boundaries: the names are ASCII, and a Unicode `\b` keeps the fast
+    // engines off Cyrillic text.
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:{})(?-u:\b)",
+        STANDARD_ATTRIBUTES.join("|")
+    ))
+    .expect("static regex is valid")
 });
 
-fn label(words: &str) -> Regex {
-    Regex::new(&format!(r"(?:^|[^\p{{L}}])({words})(?:[^\p{{L}}]|$)"))
-        .expect("static regex is valid")
+/// One cleaned list item: the value filed, what was written, the remark, where.
+struct Item {
+    value: String,
+    written: String,
+    remark: Option<String>,
+    at: Position,
 }
 
-/// The attributes named in `text`: every standard name anywhere, and the other items of a
-/// labelled attribute list.
-pub fn attributes_in(text: &str) -> Attributes {
-    let mut standard: Vec<&str> = Vec::new();
-    for m in STANDARD.find_iter(text) {
-        let name = STANDARD_ATTRIBUTES
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(m.as_str()))
-            .copied();
-        if let Some(name) = name.filter(|n| !standard.contains(n)) {
-            standard.push(name);
+/// The cleaned items of every `kind` list, without repeats, each filed as `file` says.
+fn items(doc: &Doc, kind: Kind, file: impl Fn(&str) -> String) -> Vec<Item> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for raw in doc.list_items(kind) {
+        let Some(cleaned) = clean(raw.text) else {
+            continue;
+        };
+        if cleaned.value.chars().count() > MAX_ITEM {
+            continue;
         }
-    }
-    let custom = items_after(text, &ATTRIBUTES_LABEL)
-        .into_iter()
-        .filter(|item| {
-            !STANDARD_ATTRIBUTES
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(item))
-        })
-        .collect();
-    Attributes {
-        standard: standard.into_iter().map(str::to_string).collect(),
-        custom,
-    }
-}
-
-/// MLog event types, as written.
-pub fn event_types_in(text: &str) -> Vec<String> {
-    items_after(text, &EVENTS_LABEL)
-}
-
-/// MDocs document types, as written.
-pub fn document_types_in(text: &str) -> Vec<String> {
-    items_after(text, &DOCUMENTS_LABEL)
-}
-
-/// How an MPower beneficiary will work: `api` (their own system calls MPower) or `agency`
-/// (the agency configures the authorizations); `None` when the mail says neither or both.
-pub fn mpower_mode_in(text: &str) -> Option<&'static str> {
-    let folded = fold(text);
-    match (MODE_API.is_match(&folded), MODE_AGENCY.is_match(&folded)) {
-        (true, false) => Some("api"),
-        (false, true) => Some("agency"),
-        _ => None,
-    }
-}
-
-/// MNotify channels, lower-cased.
-pub fn channels_in(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for item in items_after(text, &CHANNELS_LABEL) {
-        let item = item.to_lowercase();
-        if !out.contains(&item) {
-            out.push(item);
+        let value = file(cleaned.value);
+        if seen.insert(value.clone()) {
+            out.push(Item {
+                value,
+                written: cleaned.value.to_string(),
+                remark: cleaned.remark.map(str::to_string),
+                at: raw.at,
+            });
+            if out.len() == MAX_ITEMS {
+                break;
+            }
         }
     }
     out
 }
 
-/// The items of every list introduced by a line matching `label`.
-fn items_after(text: &str, label: &Regex) -> Vec<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut items: Vec<String> = Vec::new();
-    let mut push = |item: &str| {
-        let item = item.trim().trim_end_matches(['.', ',', ';']).trim();
-        if !item.is_empty() && item.chars().count() <= 80 && !items.iter().any(|i| i == item) {
-            items.push(item.to_string());
-        }
+fn note(item: &'static str, i: &Item) -> Option<(Position, Note)> {
+    Note::of(item, &i.value, &i.written, i.remark.as_deref()).map(|n| (i.at, n))
+}
+
+/// Items filed as written, with notes of their remarks.
+fn as_written(doc: &Doc, kind: Kind, item: &'static str) -> Found<Vec<String>> {
+    let items = items(doc, kind, str::to_string);
+    Found {
+        notes: items.iter().filter_map(|i| note(item, i)).collect(),
+        values: items.into_iter().map(|i| i.value).collect(),
+    }
+}
+
+/// The attributes named in `doc`: every standard name anywhere (and the common words for
+/// one inside an attribute list), and the other items of an attribute list.
+pub fn attributes(doc: &Doc) -> Found<Attributes> {
+    let file = |written: &str| {
+        synonyms::standard_attribute(written).map_or_else(|| written.to_string(), str::to_string)
     };
-    for (i, line) in lines.iter().enumerate() {
-        let folded = fold(line);
-        let Some(m) = label.captures(&folded).and_then(|c| c.get(1)) else {
-            continue;
-        };
-        let after: String = line
-            .chars()
-            .skip(folded[..m.end()].chars().count())
-            .collect();
-        let bullets_follow = match after.split_once(':') {
-            Some((_, rest)) if !rest.trim().is_empty() => {
-                rest.split([',', ';']).for_each(&mut push);
-                false
-            }
-            Some(_) => true,
-            // A label that ends its line introduces a list; one inside a sentence does not.
-            None => after.trim().is_empty(),
-        };
-        if bullets_follow {
-            for next in lines.iter().skip(i + 1) {
-                match BULLET.captures(next) {
-                    Some(c) => push(&c[1]),
-                    None => break,
-                }
-            }
+    let listed = items(doc, Kind::Attribute, file);
+    let mut standard: Vec<(Position, String)> = Vec::new();
+    for m in STANDARD.find_iter(doc.text()) {
+        if let Some(name) = synonyms::standard_attribute(m.as_str()) {
+            standard.push((doc.position(m.start()), name.to_string()));
         }
     }
-    items
+    let mut custom = Vec::new();
+    for item in &listed {
+        if STANDARD_ATTRIBUTES.contains(&item.value.as_str()) {
+            standard.push((item.at, item.value.clone()));
+        } else {
+            custom.push(item.value.clone());
+        }
+    }
+    // Order of first appearance; the sort is stable, so a name seen twice at one place
+    // keeps one.
+    standard.sort_by_key(|(at, _)| *at);
+    let mut seen = HashSet::new();
+    standard.retain(|(_, name)| seen.insert(name.clone()));
+    Found {
+        notes: listed.iter().filter_map(|i| note("attribute", i)).collect(),
+        values: Attributes {
+            standard: standard.into_iter().map(|(_, name)| name).collect(),
+            custom,
+        },
+    }
+}
+
+/// MLog event types, as written.
+pub fn event_types(doc: &Doc) -> Found<Vec<String>> {
+    as_written(doc, Kind::EventType, "event_type")
+}
+
+/// MDocs document types, as written.
+pub fn document_types(doc: &Doc) -> Found<Vec<String>> {
+    as_written(doc, Kind::DocumentType, "document_type")
+}
+
+/// MNotify channels: `email`, `sms`, `push`, `cabinet` for what stands for them, anything
+/// else lower-cased as written.
+pub fn channels(doc: &Doc) -> Found<Vec<String>> {
+    let file = |written: &str| {
+        synonyms::channel(written).map_or_else(|| written.to_lowercase(), str::to_string)
+    };
+    let items = items(doc, Kind::Channel, file);
+    Found {
+        // Merely lower-cased reads the same once folded: only other words make a note.
+        notes: items.iter().filter_map(|i| note("channel", i)).collect(),
+        values: items.into_iter().map(|i| i.value).collect(),
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn standard_and_custom_attributes_are_told_apart() {
-        let text = "Atributele necesare: NameIdentifier, firstname, LastName, Patronimic.\nIDNO este necesar.";
-        let a = attributes_in(text);
-        assert_eq!(
-            a.standard,
-            ["NameIdentifier", "FirstName", "LastName", "IDNO"]
-        );
-        assert_eq!(a.custom, ["Patronimic"]);
-    }
-
-    #[test]
-    fn a_bulleted_list_ends_at_the_blank_line() {
-        let text =
-            "Tipurile de evenimente:\n- autentificare\n- semnare document\n\n- nu face parte";
-        assert_eq!(event_types_in(text), ["autentificare", "semnare document"]);
-    }
-
-    #[test]
-    fn channels_are_lower_cased() {
-        assert_eq!(
-            channels_in("Каналы уведомлений: Email; SMS"),
-            ["email", "sms"]
-        );
-        assert_eq!(
-            channels_in("Notification channels:\n1. E-mail\n2) Push"),
-            ["e-mail", "push"]
-        );
-    }
-
-    #[test]
-    fn document_types_and_the_mpower_mode_are_read() {
-        assert_eq!(
-            document_types_in("Tipurile de documente: contract, act adițional"),
-            ["contract", "act adițional"]
-        );
-        assert_eq!(
-            mpower_mode_in("Dorim integrare API cu sistemul nostru"),
-            Some("api")
-        );
-        assert_eq!(
-            mpower_mode_in("Împuternicirile vor fi configurate de către Agenție."),
-            Some("agency")
-        );
-        assert_eq!(
-            mpower_mode_in("Полномочия будут настроены Агентством"),
-            Some("agency")
-        );
-        assert_eq!(mpower_mode_in("Salut"), None);
-    }
-
-    #[test]
-    fn text_without_a_label_has_no_lists() {
-        assert!(event_types_in("We log everything, email us").is_empty());
-        assert!(attributes_in("nimic aici").custom.is_empty());
-    }
-}
+#[path = "lists_tests.rs"]
+mod tests;

@@ -9,14 +9,19 @@ mod checks;
 mod containers;
 mod environment;
 mod keys;
+mod labelled;
+mod labels;
 mod language;
 mod lists;
+mod mode;
 mod names;
 mod network;
 mod serial;
 mod services;
+mod synonyms;
 mod text;
 mod tnef;
+mod values;
 
 use std::collections::BTreeSet;
 
@@ -27,10 +32,12 @@ pub use checks::Checks;
 pub use containers::Refusal;
 pub use environment::Environment;
 pub use keys::{holds_private_key, text_holds_private_key, REDACTION_NOTICE};
-pub use lists::{Attributes, STANDARD_ATTRIBUTES};
+pub use lists::Attributes;
 pub use network::{FoundIp, FoundUrl, UrlRole};
 pub use serial::FoundSerial;
+pub use synonyms::STANDARD_ATTRIBUTES;
 pub use text::fold;
+pub use values::Note;
 
 use crate::domain::{CertSerial, IpClass, Language, ServiceMention};
 use crate::parse::{Attachment, ParsedMessage};
@@ -64,6 +71,8 @@ pub struct Extraction {
     pub document_types: Vec<String>,
     /// MPower mode: `api` or `agency`.
     pub mpower_mode: Option<&'static str>,
+    /// What the operators should know about values filed: how they were written, remarks.
+    pub notes: Vec<Note>,
     /// What the sender should hear about: unreadable files, keys, unusable addresses.
     pub problems: Vec<Problem>,
 }
@@ -213,18 +222,37 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let mut ex = Extraction {
         language: language::of_mail(&message.subject, &body),
         services: services::services_in(&message.subject, &body),
-        system_name: names::system_name_in(&body),
-        institution: names::institution_in(&body),
-        attributes: lists::attributes_in(&body),
-        event_types: lists::event_types_in(&body),
-        channels: lists::channels_in(&body),
-        document_types: lists::document_types_in(&body),
-        mpower_mode: lists::mpower_mode_in(&body),
         ..Extraction::default()
     };
+    read_labelled(&body, &mut ex);
     read_attachments(message, checks, &mut ex);
     read_text(message, &body, &mut ex);
     ex
+}
+
+/// Names and lists written after labels, and the notes on them in the order they stand.
+fn read_labelled(body: &str, ex: &mut Extraction) {
+    let doc = labelled::Doc::new(body);
+    let mut notes = Vec::new();
+    if let Some((name, note)) = names::system_name(&doc) {
+        ex.system_name = Some(name);
+        notes.extend(note);
+    }
+    ex.institution = names::institution(&doc);
+    let attributes = lists::attributes(&doc);
+    ex.attributes = attributes.values;
+    notes.extend(attributes.notes);
+    for (list, found) in [
+        (&mut ex.event_types, lists::event_types(&doc)),
+        (&mut ex.channels, lists::channels(&doc)),
+        (&mut ex.document_types, lists::document_types(&doc)),
+    ] {
+        *list = found.values;
+        notes.extend(found.notes);
+    }
+    ex.mpower_mode = mode::mpower_mode_in(doc.folded());
+    notes.sort_by_key(|(at, _)| *at);
+    ex.notes = notes.into_iter().map(|(_, note)| note).collect();
 }
 
 fn read_attachments(message: &ParsedMessage, checks: &Checks, ex: &mut Extraction) {

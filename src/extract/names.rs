@@ -1,93 +1,113 @@
 //! The information system's name and the institution's, written after their labels.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
-use super::text::{labelled_values, normalize_romanian};
-
-static SYSTEM_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
-          denumire[a]?\s+(?:sistemului|si\b)(?:\s+informational)?
-        | numele\s+sistemului(?:\s+informational)?
-        | ^\s*sistemul\s+informational\s*[:\-–—]
-        | ^\s*si\s*[:\-–—]
-        | (?:information\s+)?system(?:'s)?\s+name
-        | name\s+of\s+the\s+(?:information\s+)?system
-        | ^\s*information\s+system\s*[:\-–—]
-        | (?:название|наименование)\s+(?:информационной\s+)?системы
-        | ^\s*информационная\s+система\s*[:\-–—]",
-    )
-    .expect("static regex is valid")
-});
-
-static INSTITUTION_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^\s*(?:institutia|institutie|beneficiarul|beneficiar|organizatia|institution|organi[sz]ation|beneficiary|учреждение|организация|бенефициар)\s*[:\-–—]",
-    )
-    .expect("static regex is valid")
-});
+use super::labelled::{Doc, Position};
+use super::labels::Kind;
+use super::text::normalize_romanian;
+use super::values::{clean, Note};
 
 /// Longest name kept; longer text after a label is a sentence, not a name.
 const MAX_NAME: usize = 150;
 
-/// The information system's name, from the first line that labels it.
-pub fn system_name_in(text: &str) -> Option<String> {
-    labelled_values(text, &SYSTEM_LABEL)
+/// The information system's name from the first line that labels it, and the note on it
+/// (a remark in parentheses after it), with where it stands.
+pub fn system_name(doc: &Doc) -> Option<(String, Option<(Position, Note)>)> {
+    doc.values(Kind::SystemName)
         .into_iter()
-        .find_map(|v| clean_name(&v))
+        .find_map(|(raw, at)| {
+            let cleaned = clean(raw)?;
+            let name = name_of(cleaned.value)?;
+            let note = Note::of("system_name", &name, &name, cleaned.remark).map(|n| (at, n));
+            Some((name, note))
+        })
 }
 
-/// The institution's name, from the first line that labels it.
-pub fn institution_in(text: &str) -> Option<String> {
-    labelled_values(text, &INSTITUTION_LABEL)
+/// The institution's name, from the first line that labels it; a remark after it is part
+/// of it ("Agenția Servicii Publice (ASP)").
+pub fn institution(doc: &Doc) -> Option<String> {
+    doc.values(Kind::Institution)
         .into_iter()
-        .find_map(|v| clean_name(&v))
+        .find_map(|(raw, _)| {
+            let cleaned = clean(raw)?;
+            match cleaned.remark {
+                Some(remark) => name_of(&format!("{} ({remark})", cleaned.value)),
+                None => name_of(cleaned.value),
+            }
+        })
 }
 
-fn clean_name(value: &str) -> Option<String> {
-    let trimmed = value
-        .trim()
-        .trim_start_matches(['"', '\'', '«', '„', '“', '”'])
-        .trim_end_matches(['.', ',', ';', '"', '\'', '»', '“', '”']);
-    let name = normalize_romanian(trimmed.trim());
-    let chars = name.chars().count();
-    (2..=MAX_NAME).contains(&chars).then_some(name)
+fn name_of(value: &str) -> Option<String> {
+    let name = normalize_romanian(value);
+    (2..=MAX_NAME)
+        .contains(&name.chars().count())
+        .then_some(name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn system_name_in(text: &str) -> Option<String> {
+        system_name(&Doc::new(text)).map(|(name, _)| name)
+    }
+
+    fn institution_in(text: &str) -> Option<String> {
+        institution(&Doc::new(text))
+    }
+
     #[test]
     fn the_system_name_is_read_in_three_languages() {
-        assert_eq!(
-            system_name_in("Denumirea sistemului informațional: „Registrul Școlar”.").as_deref(),
-            Some("Registrul Școlar")
-        );
-        assert_eq!(
-            system_name_in("denumirea sistemului informational - e-Şcoala").as_deref(),
-            Some("e-Școala")
-        );
-        assert_eq!(
-            system_name_in("Information system name: SchoolReg").as_deref(),
-            Some("SchoolReg")
-        );
-        assert_eq!(
-            system_name_in("Название информационной системы: «Е-Школа»").as_deref(),
-            Some("Е-Школа")
-        );
-        assert_eq!(
-            system_name_in("SI: SIA Registrul").as_deref(),
-            Some("SIA Registrul")
-        );
+        for (text, name) in [
+            ("Denumirea sistemului informațional: „Registrul Școlar”.", "Registrul Școlar"),
+            ("denumirea sistemului informational - e-Şcoala", "e-Școala"),
+            ("Information system name: SchoolReg", "SchoolReg"),
+            ("Название информационной системы: «Е-Школа»", "Е-Школа"),
+            ("SI: SIA Registrul", "SIA Registrul"),
+            ("the system name is Local Acts Register", "Local Acts Register"),
+            (
+                "Denumirea sistemului (așa cum este înregistrat în MPass): Registrul Actelor Locale",
+                "Registrul Actelor Locale",
+            ),
+            ("Название ИС — это «Е-Школа».", "Е-Школа"),
+            ("Sistemul: Registrul", "Registrul"),
+            ("Sistemul (nume scurt): RSUD", "RSUD"),
+            ("Denumirea SI este e-Cadastru", "e-Cadastru"),
+            ("Наименование ИС: Реестр", "Реестр"),
+            ("ИС – Реестр", "Реестр"),
+            ("System: SchoolReg", "SchoolReg"),
+            ("**Sistemul:** Registrul", "Registrul"),
+            ("Denumirea sistemului:\n\n  e-Școala\n", "e-Școala"),
+            ("Numele sistemului \"Registrul\"", "Registrul"),
+        ] {
+            assert_eq!(system_name_in(text).as_deref(), Some(name), "{text}");
+        }
     }
 
     #[test]
     fn words_that_merely_mention_a_system_are_not_names() {
-        assert_eq!(system_name_in("Sistemul nostru este gata de testare"), None);
-        assert_eq!(system_name_in("our information system is ready"), None);
+        for text in [
+            "Sistemul nostru este gata de testare",
+            "our information system is ready",
+            "The system is ready",
+            "Sistemul-pilot funcționează",
+            "Vă transmitem denumirea sistemului și adresa IP.",
+            "Наша ИС готова",
+            "Canal: email",
+        ] {
+            assert_eq!(system_name_in(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_remark_after_the_system_name_becomes_its_note() {
+        let (name, note) =
+            system_name(&Doc::new("Denumirea sistemului: Registrul Actelor (RAL)")).unwrap();
+        assert_eq!(name, "Registrul Actelor");
+        let (at, note) = note.unwrap();
+        assert_eq!(at.0, 0);
+        assert_eq!(
+            (note.item, note.written, note.remark.as_deref()),
+            ("system_name", None, Some("RAL"))
+        );
     }
 
     #[test]
@@ -95,6 +115,19 @@ mod tests {
         assert_eq!(
             institution_in("Instituția: Agenția Servicii Publice").as_deref(),
             Some("Agenția Servicii Publice")
+        );
+        assert_eq!(
+            institution_in("Denumirea instituției este „Agenția Servicii Publice” (ASP).")
+                .as_deref(),
+            Some("Agenția Servicii Publice (ASP)")
+        );
+        assert_eq!(
+            institution_in("Учреждение — Национальная касса").as_deref(),
+            Some("Национальная касса")
+        );
+        assert_eq!(
+            institution_in("Instituția noastră dorește conectarea"),
+            None
         );
     }
 }

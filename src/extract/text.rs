@@ -11,7 +11,8 @@ pub fn fold(text: &str) -> String {
     text.chars().map(fold_char).collect()
 }
 
-fn fold_char(c: char) -> char {
+/// One char folded: lower-case, Romanian diacritics and ё dropped.
+pub(super) fn fold_char(c: char) -> char {
     match c {
         'ă' | 'â' | 'Ă' | 'Â' => 'a',
         'î' | 'Î' => 'i',
@@ -124,12 +125,8 @@ pub struct Labelled {
 }
 
 /// For each line whose folded form matches `label`, the original text after the label and
-/// its separator; when a line holds only the label, the next non-empty line.
-pub fn labelled_values(text: &str, label: &Regex) -> Vec<String> {
-    labelled(text, label).into_iter().map(|l| l.value).collect()
-}
-
-/// Like [`labelled_values`], keeping each label's line.
+/// its separator (when a line holds only the label, the next non-empty line), with the
+/// label's line.
 pub fn labelled(text: &str, label: &Regex) -> Vec<Labelled> {
     let lines: Vec<&str> = text.lines().collect();
     let mut values = Vec::new();
@@ -215,7 +212,10 @@ mod tests {
         let text =
             "Denumirea sistemului: SIA „Registrul Școlar”\nDenumirea sistemului:\n\n  e-Școala\n";
         assert_eq!(
-            labelled_values(text, &label),
+            labelled(text, &label)
+                .into_iter()
+                .map(|l| l.value)
+                .collect::<Vec<_>>(),
             vec!["SIA „Registrul Școlar”", "e-Școala"]
         );
     }

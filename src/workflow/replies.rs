@@ -87,7 +87,28 @@ pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
             json!({ "https": url.is_https(), "role": url.role, "environment": env(url.environment) }),
         ));
     }
+    for (kind, value, detail) in &mut out {
+        add_note(ex, *kind, value, detail);
+    }
     out
+}
+
+/// How the sender wrote an item, and their remark on it, as the detail's `written` and
+/// `remark`: the operators check the value filed against what was meant.
+fn add_note(ex: &Extraction, kind: ItemKind, value: &str, detail: &mut Value) {
+    let Some(note) = ex
+        .notes
+        .iter()
+        .find(|n| n.item == kind.as_str() && n.value == value)
+    else {
+        return;
+    };
+    if let Some(written) = &note.written {
+        detail["written"] = json!(written);
+    }
+    if let Some(remark) = &note.remark {
+        detail["remark"] = json!(remark);
+    }
 }
 
 pub(super) fn case_view(case: &Case) -> Value {
@@ -517,8 +538,11 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "public_ip", "value": "194.0.2.10", "status": "parsed", "detail": { "class": "public" } },
         { "kind": "url", "value": "https://si.md/logout", "status": "parsed", "detail": { "https": true } },
         { "kind": "attribute", "value": "Patronimic", "status": "parsed", "detail": { "standard": false } },
+        { "kind": "attribute", "value": "FirstName", "status": "parsed", "detail": { "standard": true, "written": "prenume" } },
+        { "kind": "attribute", "value": "NumarCadastral", "status": "parsed", "detail": { "standard": false, "remark": "atribut nestandard" } },
         { "kind": "event_type", "value": "autentificare", "status": "parsed", "detail": {} },
         { "kind": "channel", "value": "sms", "status": "parsed", "detail": {} },
+        { "kind": "channel", "value": "cabinet", "status": "parsed", "detail": { "written": "notificare în cabinet", "remark": "opțional" } },
         { "kind": "document_type", "value": "contract", "status": "parsed", "detail": {} },
         { "kind": "mode", "value": "api", "status": "parsed", "detail": {} },
     ]);
@@ -708,6 +732,44 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn how_an_item_was_written_and_its_remark_reach_its_detail() {
+        let ex = Extraction {
+            channels: vec!["email".into(), "cabinet".into()],
+            system_name: Some("Registrul".into()),
+            notes: vec![
+                crate::extract::Note {
+                    item: "channel",
+                    value: "cabinet".into(),
+                    written: Some("notificare în cabinet".into()),
+                    remark: None,
+                },
+                crate::extract::Note {
+                    item: "system_name",
+                    value: "Registrul".into(),
+                    written: None,
+                    remark: Some("RAL".into()),
+                },
+            ],
+            ..Extraction::default()
+        };
+        let details: Vec<(String, Value)> = materials(&ex)
+            .into_iter()
+            .map(|(kind, value, detail)| (format!("{}:{value}", kind.as_str()), detail))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                ("system_name:Registrul".into(), json!({ "remark": "RAL" })),
+                ("channel:email".into(), json!({})),
+                (
+                    "channel:cabinet".into(),
+                    json!({ "written": "notificare în cabinet" })
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn reply_prefixes_are_removed_from_subjects() {
