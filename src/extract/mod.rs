@@ -1,11 +1,13 @@
 //! Stage 3b, extract (pure): from a parsed message, the materials the procedure asks for —
-//! certificates (also inside zips, PKCS#7 bundles and winmail.dat), serial numbers, the
+//! certificates (also inside zips, nested ones too, PKCS#7 bundles and winmail.dat),
+//! serial numbers, the
 //! system name, IP addresses and ranges, URLs, MPass attributes, MLog event types, MNotify
 //! channels — and what was wrong with what was sent, plus the language and the platforms
 //! the mail speaks of. Only the new text of a reply counts.
 
 mod certificate;
 mod checks;
+mod collect;
 mod containers;
 mod environment;
 mod keys;
@@ -17,7 +19,6 @@ mod serial;
 mod text;
 mod tnef;
 
-use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -33,7 +34,7 @@ pub use network::{FoundIp, FoundUrl, UrlRole};
 pub use serial::FoundSerial;
 pub use text::fold;
 
-use crate::domain::{CertSerial, IpClass, Language, ServiceMention};
+use crate::domain::{IpClass, Language, ServiceMention};
 use crate::parse::{Attachment, ParsedMessage};
 
 /// Everything read from one message.
@@ -156,7 +157,7 @@ pub enum Problem {
     },
     /// An archive that was not opened.
     ArchiveRefused {
-        /// The attachment's name.
+        /// The attachment's name, or the path of an archive inside it (`a.zip/b.zip`).
         file: String,
         /// Why.
         reason: Refusal,
@@ -199,11 +200,14 @@ pub fn own_text_of(text: &str) -> String {
     text::own_text(text)
 }
 
-/// True when an attachment, or a file inside it (zip, winmail.dat), holds a private key.
+/// True when an attachment, or a file inside it (zip, winmail.dat, at any depth the
+/// archive limits allow), holds a private key.
 pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
     holds_private_key(attachment)
-        || match containers::open(attachment) {
-            containers::Opened::Files(files) => files.iter().any(holds_private_key),
+        || match containers::open_for_keys(attachment) {
+            containers::Opened::Files(found) => found.iter().any(
+                |inner| matches!(inner, containers::Inner::File(file) if holds_private_key(file)),
+            ),
             _ => false,
         }
 }
@@ -228,67 +232,9 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
         mpower_mode: lists::mpower_mode_in(&body),
         ..Extraction::default()
     };
-    read_attachments(message, checks, &mut ex);
+    collect::certificates(message, checks, &mut ex);
     read_text(message, &body, &mut ex);
     ex
-}
-
-fn read_attachments(message: &ParsedMessage, checks: &Checks, ex: &mut Extraction) {
-    // Serials past the cap, counted but never kept: a flood of certificates must not grow
-    // the case, the reply or the operators' mail with it.
-    let mut beyond = BTreeSet::new();
-    for attachment in &message.attachments {
-        let file = attachment
-            .name
-            .clone()
-            .unwrap_or_else(|| "(unnamed)".into());
-        let files = match containers::open(attachment) {
-            containers::Opened::Plain => vec![attachment.clone()],
-            containers::Opened::Files(files) => files,
-            containers::Opened::Refused(reason) => {
-                ex.problems.push(Problem::ArchiveRefused { file, reason });
-                continue;
-            }
-        };
-        for f in &files {
-            read_file(f, checks, ex, &mut beyond);
-        }
-    }
-    if !beyond.is_empty() {
-        ex.problems.push(Problem::TooManyCertificates {
-            found: ex.certificates.len() + beyond.len(),
-            limit: checks.max_certificates,
-        });
-    }
-}
-
-fn read_file(
-    file: &Attachment,
-    checks: &Checks,
-    ex: &mut Extraction,
-    beyond: &mut BTreeSet<CertSerial>,
-) {
-    let name = file.name.clone().unwrap_or_else(|| "(unnamed)".into());
-    match certificate::read(file) {
-        CertificateFile::Certificates(certs) => {
-            for cert in certs {
-                if ex.certificates.iter().any(|c| c.serial == cert.serial) {
-                    continue;
-                }
-                if ex.certificates.len() >= checks.max_certificates {
-                    beyond.insert(cert.serial);
-                    continue;
-                }
-                ex.problems.extend(checks.problems_of(&cert));
-                ex.certificates.push(cert);
-            }
-        }
-        CertificateFile::PrivateKey => ex.problems.push(Problem::PrivateKey { file: name }),
-        CertificateFile::Unreadable => ex
-            .problems
-            .push(Problem::UnreadableCertificate { file: name }),
-        CertificateFile::Unrelated => {}
-    }
 }
 
 /// The text's items and problems; problems keep the order of the lines they come from.
@@ -351,6 +297,9 @@ fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {
     }
     found
 }
+
+#[cfg(test)]
+pub(crate) use containers::tests::{nested as nested_zips, zip_of};
 
 #[cfg(test)]
 mod tests;

@@ -94,3 +94,43 @@ fn the_cap_counts_every_attachment_of_the_message_and_repeats_once() {
     assert_eq!(ex.certificates.len(), 12);
     assert!(ex.problems.is_empty(), "{:?}", ex.problems);
 }
+
+#[test]
+fn certificates_and_keys_in_nested_zips_are_read_and_too_deep_ones_refused() {
+    let der = include_bytes!("../../tests/fixtures/certs/system-test.cer").to_vec();
+    let inner = zip_of(&[("sistem-test.cer", der), ("l2.zip", nested_zips(2))]);
+    let message = ParsedMessage {
+        attachments: vec![file("acte.zip", zip_of(&[("interior.zip", inner)]))],
+        ..ParsedMessage::default()
+    };
+    let ex = extract(&message, &checks());
+    assert_eq!(
+        ex.certificates[0].file_name,
+        "acte.zip/interior.zip/sistem-test.cer"
+    );
+    assert_eq!(ex.certificates[0].environment, Some(Environment::Test));
+    assert_eq!(
+        ex.problems,
+        [Problem::ArchiveRefused {
+            file: "acte.zip/interior.zip/l2.zip/l2.zip".into(),
+            reason: Refusal::TooDeep
+        }]
+    );
+    // The key past the depth read is still found, so the ledger never stores it.
+    assert!(attachment_holds_private_key(&message.attachments[0]));
+    let within = file("acte.zip", nested_zips(3));
+    assert!(attachment_holds_private_key(&within));
+    let ex = extract(
+        &ParsedMessage {
+            attachments: vec![within],
+            ..ParsedMessage::default()
+        },
+        &checks(),
+    );
+    assert_eq!(
+        ex.problems,
+        [Problem::PrivateKey {
+            file: "acte.zip/l2.zip/l3.zip/key.pem".into()
+        }]
+    );
+}
