@@ -1,6 +1,6 @@
 //! Stage 3b, extract (pure): from a parsed message, the materials the procedure asks for —
-//! certificates (also inside zips, nested ones too, PKCS#7 bundles and winmail.dat),
-//! serial numbers, the
+//! certificates (also inside zips, nested ones too, PKCS#7 bundles and winmail.dat, or
+//! pasted in the text as PEM), serial numbers, the
 //! system name, IP addresses and ranges, URLs, MPass attributes, MLog event types, MNotify
 //! channels — and what was wrong with what was sent, plus the language and the platforms
 //! the mail speaks of. Only the new text of a reply counts.
@@ -15,6 +15,7 @@ mod language;
 mod lists;
 mod names;
 mod network;
+mod pasted;
 mod serial;
 mod text;
 mod tnef;
@@ -44,7 +45,7 @@ pub struct Extraction {
     pub language: Option<Language>,
     /// Platforms named, subject first, without repeats.
     pub services: Vec<ServiceMention>,
-    /// Certificates read from attachments.
+    /// Certificates read from attachments, then from PEM blocks pasted in the text.
     pub certificates: Vec<CertificateInfo>,
     /// Serial numbers written in the text that match no attached certificate.
     pub serials: Vec<FoundSerial>,
@@ -74,9 +75,9 @@ pub struct Extraction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
-    /// A certificate file that could not be read.
+    /// A certificate file, or a PEM block pasted in the text, that could not be read.
     UnreadableCertificate {
-        /// The attachment's name.
+        /// The attachment's name, or "message text".
         file: String,
     },
     /// A private key was sent: it must be treated as compromised.
@@ -220,6 +221,14 @@ static SERVICE_NAME: LazyLock<Regex> = LazyLock::new(|| {
 /// Extracts everything from `message`, judging certificates by `checks`.
 pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let body = text::new_text(&message.text);
+    // Certificates pasted in the new text are read from their blocks; everything else from
+    // the text with the blocks blanked out, so their base64 is never a serial or a word.
+    let pasted = pasted::blocks_in(&body);
+    let body = if pasted.is_empty() {
+        body
+    } else {
+        pasted::masked(&body, &pasted)
+    };
     let mut ex = Extraction {
         language: language::detect(&format!("{}\n{}", message.subject, body)),
         services: services_in(&message.subject, &body),
@@ -232,7 +241,7 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
         mpower_mode: lists::mpower_mode_in(&body),
         ..Extraction::default()
     };
-    collect::certificates(message, checks, &mut ex);
+    collect::certificates(message, &pasted, checks, &mut ex);
     read_text(message, &body, &mut ex);
     ex
 }
@@ -248,7 +257,7 @@ fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
         text_problems.push((
             line,
             Problem::PrivateKey {
-                file: "message text".into(),
+                file: pasted::MESSAGE_TEXT.into(),
             },
         ));
     }
