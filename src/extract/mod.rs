@@ -1,9 +1,9 @@
 //! Stage 3b, extract (pure): from a parsed message, the materials the procedure asks for —
-//! certificates (also inside zips, nested ones too, PKCS#7 bundles and winmail.dat, or
-//! pasted in the text as PEM), serial numbers, the
-//! system name, IP addresses and ranges, URLs, MPass attributes, MLog event types, MNotify
-//! channels — and what was wrong with what was sent, plus the language and the platforms
-//! the mail speaks of. Only the new text of a reply counts.
+//! certificates (also inside zips, nested or not, PKCS#7 bundles and winmail.dat, or pasted
+//! in the text as PEM), serial numbers, the system name, IP addresses and ranges, URLs,
+//! MPass attributes, MLog event types, MNotify channels — and what was wrong with what was
+//! sent, plus the language and the platforms the mail speaks of. Only the new text of a
+//! reply counts.
 
 mod certificate;
 mod checks;
