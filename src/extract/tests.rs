@@ -287,3 +287,23 @@ fn certificates_and_keys_in_nested_zips_are_read_and_too_deep_ones_refused() {
         }]
     );
 }
+
+#[test]
+fn a_certificate_pasted_in_html_mail_is_read() {
+    let lines: Vec<&str> = PROD_PEM.lines().collect();
+    for html in [
+        format!(
+            "<div>Certificatul TEST:</div><div>{}</div>",
+            lines.join("</div><div>")
+        ),
+        format!("<p>Certificatul TEST:<br>{}</p>", lines.join("<br>\r\n")),
+        format!("<pre>Certificatul TEST:\n{PROD_PEM}</pre>"),
+    ] {
+        let raw = format!(
+            "From: ion@institutie.md\r\nSubject: MPass\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}</body></html>\r\n"
+        );
+        let ex = extract(&crate::parse::parse(raw.as_bytes()).unwrap(), &checks());
+        assert_eq!(ex.certificates.len(), 1, "{html}: {:?}", ex.problems);
+        assert_eq!(ex.certificates[0].environment, Some(Environment::Test));
+    }
+}
