@@ -222,12 +222,12 @@ static SERVICE_NAME: LazyLock<Regex> = LazyLock::new(|| {
 pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let body = text::new_text(&message.text);
     // Certificates pasted in the new text are read from their blocks; everything else from
-    // the text with the blocks blanked out, so their base64 is never a serial or a word.
+    // the text without them, so their base64 is never a serial or a word.
     let pasted = pasted::blocks_in(&body);
     let body = if pasted.is_empty() {
         body
     } else {
-        pasted::masked(&body, &pasted)
+        pasted::cut_out(&body, &pasted)
     };
     let mut ex = Extraction {
         language: language::detect(&format!("{}\n{}", message.subject, body)),

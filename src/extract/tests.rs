@@ -243,9 +243,24 @@ fn a_pasted_block_is_never_read_as_serials_addresses_or_words() {
     let serials: Vec<&str> = ex.serials.iter().map(|s| s.serial.as_hex()).collect();
     assert_eq!(serials, ["01020304"]);
     assert_eq!(ex.public_ips.len(), 1);
-    // The line of each problem still counts from the top of the text.
-    let ex = extract(&in_text(&format!("{PROD_PEM}IP: 10.0.0.1")), &checks());
-    assert!(matches!(ex.problems[..], [Problem::NonPublicIp { .. }]));
+}
+
+#[test]
+fn problems_in_the_text_keep_their_order_around_a_pasted_block() {
+    let key = include_str!("../../tests/fixtures/certs/test-only-private-key.pem");
+    let ex = extract(
+        &in_text(&format!("IP: 10.0.0.1\n{PROD_PEM}{key}")),
+        &checks(),
+    );
+    assert!(matches!(
+        ex.problems[..],
+        [Problem::NonPublicIp { .. }, Problem::PrivateKey { .. }]
+    ));
+    let ex = extract(&in_text(&format!("{key}{PROD_PEM}IP: 10.0.0.1")), &checks());
+    assert!(matches!(
+        ex.problems[..],
+        [Problem::PrivateKey { .. }, Problem::NonPublicIp { .. }]
+    ));
 }
 
 #[test]
