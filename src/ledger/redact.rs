@@ -58,7 +58,8 @@ fn is_base64(part: &MessagePart) -> bool {
 }
 
 /// True when a part is cut out whole: it carries a private key, and is not a text whose
-/// PEM key block is visible in it — that is cut out line by line below, keeping the rest.
+/// PEM key block shows in the raw message — that is cut out line by line below, keeping
+/// the rest of the text.
 fn cut_whole(raw: &[u8], part: &MessagePart) -> bool {
     match &part.body {
         PartType::Multipart(_) => false,
@@ -66,20 +67,20 @@ fn cut_whole(raw: &[u8], part: &MessagePart) -> bool {
             !key_parts(inner).is_empty() || text_holds_private_key(inner.raw_message())
         }
         PartType::Text(_) | PartType::Html(_) => {
-            let bytes = sent_bytes(raw, part);
-            let visible_pem = !is_base64(part) && text_holds_private_key(&bytes);
-            !visible_pem && attachment_holds_private_key(&file_of(part, bytes))
+            let body = raw
+                .get(part.raw_body_offset() as usize..part.raw_end_offset() as usize)
+                .unwrap_or_default();
+            !text_holds_private_key(body)
+                && attachment_holds_private_key(&file_of(part, sent_bytes(body, part)))
         }
         _ => attachment_holds_private_key(&file_of(part, part.contents().to_vec())),
     }
 }
 
-/// A text part's bytes as sent. Read as text through its charset, a zip or a DER key typed
-/// `text/plain` loses the bytes that show what it is.
-fn sent_bytes(raw: &[u8], part: &MessagePart) -> Vec<u8> {
-    let body = raw
-        .get(part.raw_body_offset() as usize..part.raw_end_offset() as usize)
-        .unwrap_or_default();
+/// A text part's bytes as sent, decoded from its transfer encoding only. Read as text
+/// through its charset, a zip or a DER key typed `text/plain` loses the bytes that show
+/// what it is.
+fn sent_bytes(body: &[u8], part: &MessagePart) -> Vec<u8> {
     match part.encoding {
         Encoding::Base64 => base64_decode(body),
         Encoding::QuotedPrintable => quoted_printable_decode(body),
@@ -214,6 +215,22 @@ mod tests {
             let notice = REDACTION_NOTICE.as_bytes();
             assert!(memchr::memmem::find(&parsed.attachments[0].bytes, notice).is_some());
         }
+    }
+
+    #[test]
+    fn a_pem_key_hidden_by_its_transfer_encoding_is_cut_out_with_its_part() {
+        // A soft line break through the armour: the text shows a key, the raw bytes do not.
+        let body = KEY_PEM.replace("PRIVATE KEY-----", "PRIVATE KE=\r\nY-----");
+        let raw = format!(
+            "From: a@b.md\r\nContent-Type: text/plain\r\n\
+             Content-Transfer-Encoding: quoted-printable\r\n\r\nHere:\r\n{body}thanks\r\n"
+        );
+        let clean = String::from_utf8(without_private_keys(raw.as_bytes()).unwrap()).unwrap();
+        assert!(
+            !clean.contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+            "{clean}"
+        );
+        assert!(clean.contains(REDACTION_NOTICE));
     }
 
     #[test]
