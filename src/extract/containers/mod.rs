@@ -4,14 +4,14 @@
 //! counted across every level together as the bytes come out of the decompressor, so a zip
 //! bomb, nested or not, costs nothing.
 
-mod unzip;
-
 use std::borrow::Cow;
+use std::io::{Cursor, Read};
+
+use serde::Serialize;
+use zip::ZipArchive;
 
 use crate::parse::clean::one_line;
 use crate::parse::Attachment;
-
-use serde::Serialize;
 
 /// Most files taken out of one attachment, every level of nesting together.
 pub const MAX_ENTRIES: usize = 50;
@@ -169,8 +169,8 @@ impl Walk {
     fn container(&mut self, kind: Kind, node: &Node, depth: usize) -> Result<(), Refusal> {
         let children = match kind {
             Kind::Zip => {
-                let mut archive = unzip::archive(&node.bytes)?;
-                unzip::entries(&mut archive, node, &mut self.budget)?
+                let mut archive = archive(&node.bytes)?;
+                entries(&mut archive, node, &mut self.budget)?
             }
             Kind::Tnef => self.tnef_files(node)?,
         };
@@ -240,7 +240,70 @@ impl Walk {
 /// an archive a person made: inside another archive it is a file like any other, so a zip of
 /// certificates and Word files is not refused for the Word files' parts.
 fn is_document(bytes: &[u8]) -> bool {
-    unzip::archive(bytes).is_ok_and(|archive| unzip::is_document(&archive))
+    archive(bytes).is_ok_and(|archive| {
+        DOCUMENT_MARKS
+            .iter()
+            .any(|mark| archive.index_for_name(mark).is_some())
+    })
+}
+
+/// A zip archive over borrowed bytes, read under the budget its attachment shares with
+/// every archive nested in it.
+type Archive<'a> = ZipArchive<Cursor<&'a [u8]>>;
+
+/// Entries that make a zip a document package: Office Open XML, OpenDocument and EPUB,
+/// Java archives.
+const DOCUMENT_MARKS: [&str; 3] = ["[Content_Types].xml", "mimetype", "META-INF/MANIFEST.MF"];
+
+/// The archive `bytes` hold, its central directory read.
+fn archive(bytes: &[u8]) -> Result<Archive<'_>, Refusal> {
+    ZipArchive::new(Cursor::new(bytes)).map_err(|_| Refusal::Unreadable)
+}
+
+/// The files of `archive`, which holds the bytes of `node`, named `node/inner`; every entry
+/// and every byte that comes out is taken from `budget`.
+fn entries(
+    archive: &mut Archive,
+    node: &Node,
+    budget: &mut Budget,
+) -> Result<Vec<Node<'static>>, Refusal> {
+    // Directories count too: a million of them would cost as much as files.
+    budget.entries = budget
+        .entries
+        .checked_sub(archive.len())
+        .ok_or(Refusal::TooManyEntries)?;
+    let prefix = format!("{}/", node.path());
+    let mut files = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|_| Refusal::Unreadable)?;
+        if entry.is_dir() {
+            continue;
+        }
+        // Declared sizes can lie; the limits are applied to what actually comes out.
+        let origin = node.share(entry.compressed_size());
+        let allowed = budget.bytes.min(origin.saturating_mul(MAX_RATIO));
+        let mut data = Vec::new();
+        (&mut entry)
+            .take(allowed + 1)
+            .read_to_end(&mut data)
+            .map_err(|_| Refusal::Unreadable)?;
+        let got = data.len() as u64;
+        if got > allowed {
+            return Err(if allowed == budget.bytes {
+                Refusal::TooLarge
+            } else {
+                Refusal::Ratio
+            });
+        }
+        budget.bytes -= got;
+        files.push(Node {
+            prefix: prefix.clone(),
+            name: inner_name(entry.name()),
+            bytes: Cow::Owned(data),
+            origin,
+        });
+    }
+    Ok(files)
 }
 
 /// The last component of a name a sender wrote, whichever separator they used.
