@@ -1,11 +1,13 @@
 //! Stage 3b, extract (pure): from a parsed message, the materials the procedure asks for —
-//! certificates (also inside zips, PKCS#7 bundles and winmail.dat), serial numbers, the
-//! system name, IP addresses and ranges, URLs, MPass attributes, MLog event types, MNotify
-//! channels — and what was wrong with what was sent, plus the language and the platforms
-//! the mail speaks of. Only the new text of a reply counts.
+//! certificates (also inside zips, nested or not, PKCS#7 bundles and winmail.dat, or pasted
+//! in the text as PEM), serial numbers, the system name, IP addresses and ranges, URLs,
+//! MPass attributes, MLog event types, MNotify channels — and what was wrong with what was
+//! sent, plus the language and the platforms the mail speaks of. Only the new text of a
+//! reply counts.
 
 mod certificate;
 mod checks;
+mod collect;
 mod containers;
 mod environment;
 mod keys;
@@ -16,6 +18,7 @@ mod lists;
 mod mode;
 mod names;
 mod network;
+mod pasted;
 mod serial;
 mod services;
 mod synonyms;
@@ -23,7 +26,6 @@ mod text;
 mod tnef;
 mod values;
 
-use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -39,7 +41,7 @@ pub use synonyms::STANDARD_ATTRIBUTES;
 pub use text::fold;
 pub use values::Note;
 
-use crate::domain::{CertSerial, IpClass, Language, ServiceMention};
+use crate::domain::{IpClass, Language, ServiceMention};
 use crate::parse::{Attachment, ParsedMessage};
 
 /// Everything read from one message.
@@ -49,7 +51,7 @@ pub struct Extraction {
     pub language: Option<Language>,
     /// Platforms named, subject first, without repeats.
     pub services: Vec<ServiceMention>,
-    /// Certificates read from attachments.
+    /// Certificates read from attachments, then from PEM blocks pasted in the text.
     pub certificates: Vec<CertificateInfo>,
     /// Serial numbers written in the text that match no attached certificate.
     pub serials: Vec<FoundSerial>,
@@ -81,9 +83,9 @@ pub struct Extraction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
-    /// A certificate file that could not be read.
+    /// A certificate file, or a PEM block pasted in the text, that could not be read.
     UnreadableCertificate {
-        /// The attachment's name.
+        /// The attachment's name, or "message text".
         file: String,
     },
     /// A private key was sent: it must be treated as compromised.
@@ -164,7 +166,7 @@ pub enum Problem {
     },
     /// An archive that was not opened.
     ArchiveRefused {
-        /// The attachment's name.
+        /// The attachment's name, or the path of an archive inside it (`a.zip/b.zip`).
         file: String,
         /// Why.
         reason: Refusal,
@@ -207,11 +209,14 @@ pub fn own_text_of(text: &str) -> String {
     text::own_text(text)
 }
 
-/// True when an attachment, or a file inside it (zip, winmail.dat), holds a private key.
+/// True when an attachment, or a file inside it (zip, winmail.dat, at any depth the
+/// archive limits allow), holds a private key.
 pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
     holds_private_key(attachment)
-        || match containers::open(attachment) {
-            containers::Opened::Files(files) => files.iter().any(holds_private_key),
+        || match containers::open_for_keys(attachment) {
+            containers::Opened::Files(found) => found.iter().any(
+                |inner| matches!(inner, containers::Inner::File(file) if holds_private_key(file)),
+            ),
             _ => false,
         }
 }
@@ -219,13 +224,21 @@ pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
 /// Extracts everything from `message`, judging certificates by `checks`.
 pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     let body = text::new_text(&message.text);
+    // Certificates pasted in the new text are read from their blocks; everything else from
+    // the text without them, so their base64 is never a serial or a word.
+    let pasted = pasted::blocks_in(&body);
+    let body = if pasted.is_empty() {
+        body
+    } else {
+        pasted::cut_out(&body, &pasted)
+    };
     let mut ex = Extraction {
         language: language::of_mail(&message.subject, &body),
         services: services::services_in(&message.subject, &body),
         ..Extraction::default()
     };
     read_labelled(&body, &mut ex);
-    read_attachments(message, checks, &mut ex);
+    collect::certificates(message, &pasted, checks, &mut ex);
     read_text(message, &body, &mut ex);
     ex
 }
@@ -255,64 +268,6 @@ fn read_labelled(body: &str, ex: &mut Extraction) {
     ex.notes = notes.into_iter().map(|(_, note)| note).collect();
 }
 
-fn read_attachments(message: &ParsedMessage, checks: &Checks, ex: &mut Extraction) {
-    // Serials past the cap, counted but never kept: a flood of certificates must not grow
-    // the case, the reply or the operators' mail with it.
-    let mut beyond = BTreeSet::new();
-    for attachment in &message.attachments {
-        let file = attachment
-            .name
-            .clone()
-            .unwrap_or_else(|| "(unnamed)".into());
-        let files = match containers::open(attachment) {
-            containers::Opened::Plain => vec![attachment.clone()],
-            containers::Opened::Files(files) => files,
-            containers::Opened::Refused(reason) => {
-                ex.problems.push(Problem::ArchiveRefused { file, reason });
-                continue;
-            }
-        };
-        for f in &files {
-            read_file(f, checks, ex, &mut beyond);
-        }
-    }
-    if !beyond.is_empty() {
-        ex.problems.push(Problem::TooManyCertificates {
-            found: ex.certificates.len() + beyond.len(),
-            limit: checks.max_certificates,
-        });
-    }
-}
-
-fn read_file(
-    file: &Attachment,
-    checks: &Checks,
-    ex: &mut Extraction,
-    beyond: &mut BTreeSet<CertSerial>,
-) {
-    let name = file.name.clone().unwrap_or_else(|| "(unnamed)".into());
-    match certificate::read(file) {
-        CertificateFile::Certificates(certs) => {
-            for cert in certs {
-                if ex.certificates.iter().any(|c| c.serial == cert.serial) {
-                    continue;
-                }
-                if ex.certificates.len() >= checks.max_certificates {
-                    beyond.insert(cert.serial);
-                    continue;
-                }
-                ex.problems.extend(checks.problems_of(&cert));
-                ex.certificates.push(cert);
-            }
-        }
-        CertificateFile::PrivateKey => ex.problems.push(Problem::PrivateKey { file: name }),
-        CertificateFile::Unreadable => ex
-            .problems
-            .push(Problem::UnreadableCertificate { file: name }),
-        CertificateFile::Unrelated => {}
-    }
-}
-
 /// The text's items and problems; problems keep the order of the lines they come from.
 fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
     let mut text_problems: Vec<(usize, Problem)> = Vec::new();
@@ -324,7 +279,7 @@ fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
         text_problems.push((
             line,
             Problem::PrivateKey {
-                file: "message text".into(),
+                file: pasted::MESSAGE_TEXT.into(),
             },
         ));
     }
@@ -359,6 +314,9 @@ fn read_text(message: &ParsedMessage, body: &str, ex: &mut Extraction) {
     ex.problems
         .extend(text_problems.into_iter().map(|(_, p)| p));
 }
+
+#[cfg(test)]
+pub(crate) use containers::tests::{nested as nested_zips, zip_of};
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,9 @@
 //! Private keys never reach the database: the parts that carry one are cut out of the raw
 //! message before it is stored, and a notice is left in their place.
 
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::decoders::base64::base64_decode;
+use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::extract::{attachment_holds_private_key, text_holds_private_key, REDACTION_NOTICE};
 use crate::parse::Attachment;
@@ -35,15 +37,11 @@ pub fn without_private_keys(raw: &[u8]) -> Option<Vec<u8>> {
 
 /// Byte ranges (start, end, is_base64) of the bodies of parts that carry a private key.
 fn key_parts(message: &Message) -> Vec<(usize, usize, bool)> {
+    let raw = message.raw_message();
     message
         .parts
         .iter()
-        .filter(|part| part_holds_key(part))
-        // A key pasted into plain text is cut out line by line below, keeping the rest.
-        .filter(|part| {
-            let text = matches!(part.body, PartType::Text(_) | PartType::Html(_));
-            !text || is_base64(part)
-        })
+        .filter(|part| cut_whole(raw, part))
         .map(|part| {
             (
                 part.raw_body_offset() as usize,
@@ -59,22 +57,46 @@ fn is_base64(part: &MessagePart) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("base64"))
 }
 
-fn part_holds_key(part: &MessagePart) -> bool {
+/// True when a part is cut out whole: it carries a private key, and is not a text whose
+/// PEM key block shows in the raw message — that is cut out line by line below, keeping
+/// the rest of the text.
+fn cut_whole(raw: &[u8], part: &MessagePart) -> bool {
     match &part.body {
         PartType::Multipart(_) => false,
         PartType::Message(inner) => {
             !key_parts(inner).is_empty() || text_holds_private_key(inner.raw_message())
         }
-        _ => attachment_holds_private_key(&Attachment {
-            name: part.attachment_name().map(str::to_string),
-            content_type: part
-                .content_type()
-                .map(|ct| {
-                    format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase()
-                })
-                .unwrap_or_default(),
-            bytes: part.contents().to_vec(),
-        }),
+        PartType::Text(_) | PartType::Html(_) => {
+            let body = raw
+                .get(part.raw_body_offset() as usize..part.raw_end_offset() as usize)
+                .unwrap_or_default();
+            !text_holds_private_key(body)
+                && attachment_holds_private_key(&file_of(part, sent_bytes(body, part)))
+        }
+        _ => attachment_holds_private_key(&file_of(part, part.contents().to_vec())),
+    }
+}
+
+/// A text part's bytes as sent, decoded from its transfer encoding only. Read as text
+/// through its charset, a zip or a DER key typed `text/plain` loses the bytes that show
+/// what it is.
+fn sent_bytes(body: &[u8], part: &MessagePart) -> Vec<u8> {
+    match part.encoding {
+        Encoding::Base64 => base64_decode(body),
+        Encoding::QuotedPrintable => quoted_printable_decode(body),
+        Encoding::None => Some(body.to_vec()),
+    }
+    .unwrap_or_else(|| part.contents().to_vec())
+}
+
+fn file_of(part: &MessagePart, bytes: Vec<u8>) -> Attachment {
+    Attachment {
+        name: part.attachment_name().map(str::to_string),
+        content_type: part
+            .content_type()
+            .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
+            .unwrap_or_default(),
+        bytes,
     }
 }
 
@@ -137,6 +159,78 @@ mod tests {
         let att = &parsed.attachments[0];
         assert_eq!(att.name.as_deref(), Some("sys.pfx"));
         assert!(String::from_utf8_lossy(&att.bytes).contains(REDACTION_NOTICE));
+    }
+
+    /// A message with one attachment, `acte.zip`, typed and encoded as given.
+    fn with_file(content_type: &str, encoding: &str, body: &str) -> String {
+        format!(
+            "From: a@b.md\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
+             --XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
+             --XX\r\nContent-Type: {content_type}\r\nContent-Disposition: attachment; filename=\"acte.zip\"\r\n\
+             Content-Transfer-Encoding: {encoding}\r\n\r\n{body}\r\n--XX--\r\n"
+        )
+    }
+
+    fn base64_of_bytes(bytes: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn a_key_in_a_nested_zip_is_cut_out_even_past_the_depth_read() {
+        for levels in [2, 4, 6] {
+            let zip = base64_of_bytes(&crate::extract::nested_zips(levels));
+            let raw = with_file("application/zip", "base64", &zip);
+            let clean = without_private_keys(raw.as_bytes()).expect("a key to cut");
+            let text = String::from_utf8(clean.clone()).unwrap();
+            assert!(!text.contains(&zip[..40]), "{text}");
+            assert!(text.contains("see attached"));
+            // What is stored tells the desk a key was sent, so the sender hears of it.
+            let parsed = crate::parse::parse(&clean).unwrap();
+            let now = chrono::Utc::now();
+            let ex = crate::extract::extract(&parsed, &crate::extract::Checks::at(now));
+            assert!(ex.has_private_key(), "{levels}: {:?}", ex.problems);
+        }
+        let harmless = crate::extract::zip_of(&[("a.zip", crate::extract::zip_of(&[]))]);
+        let raw = with_file("application/zip", "base64", &base64_of_bytes(&harmless));
+        assert!(without_private_keys(raw.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn a_zip_with_a_key_typed_as_text_is_cut_out() {
+        // Read as text through a charset, the zip's bytes would no longer show the key.
+        let zip = crate::extract::nested_zips(2);
+        let quoted: Vec<String> = zip.iter().map(|b| format!("={b:02X}")).collect();
+        let quoted: Vec<String> = quoted.chunks(25).map(|c| c.concat()).collect();
+        for (encoding, body) in [
+            ("base64", base64_of_bytes(&zip)),
+            ("quoted-printable", quoted.join("=\r\n")),
+        ] {
+            let raw = with_file("text/plain; charset=utf-8", encoding, &body);
+            let clean = without_private_keys(raw.as_bytes()).expect(encoding);
+            let text = String::from_utf8(clean.clone()).unwrap();
+            assert!(!text.contains(&body[..40]), "{text}");
+            let parsed = crate::parse::parse(&clean).unwrap();
+            assert!(parsed.text.contains("see attached"));
+            let notice = REDACTION_NOTICE.as_bytes();
+            assert!(memchr::memmem::find(&parsed.attachments[0].bytes, notice).is_some());
+        }
+    }
+
+    #[test]
+    fn a_pem_key_hidden_by_its_transfer_encoding_is_cut_out_with_its_part() {
+        // A soft line break through the armour: the text shows a key, the raw bytes do not.
+        let body = KEY_PEM.replace("PRIVATE KEY-----", "PRIVATE KE=\r\nY-----");
+        let raw = format!(
+            "From: a@b.md\r\nContent-Type: text/plain\r\n\
+             Content-Transfer-Encoding: quoted-printable\r\n\r\nHere:\r\n{body}thanks\r\n"
+        );
+        let clean = String::from_utf8(without_private_keys(raw.as_bytes()).unwrap()).unwrap();
+        assert!(
+            !clean.contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+            "{clean}"
+        );
+        assert!(clean.contains(REDACTION_NOTICE));
     }
 
     #[test]

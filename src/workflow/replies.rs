@@ -577,6 +577,8 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         { "kind": "archive_refused", "file": "a.zip", "reason": "ratio" },
         { "kind": "archive_refused", "file": "b.zip", "reason": "too_many_entries" },
         { "kind": "archive_refused", "file": "c.zip", "reason": "unreadable" },
+        { "kind": "archive_refused", "file": "d.zip/e.zip/f.zip/g.zip", "reason": "too_deep" },
+        { "kind": "unreadable_certificate", "file": "message text" },
         { "kind": "untrusted_issuer", "file": "le.cer", "serial": "05", "issuer": "CN=R3" },
         { "kind": "questioned_serial", "serial": "06", "reason": "unknown" },
         { "kind": "questioned_serial", "serial": "07", "reason": "expired" },
