@@ -103,8 +103,8 @@ fn every_corpus_message_yields_exactly_what_its_json_says() {
         }
     }
     assert!(
-        names.len() >= 60,
-        "the corpus must hold at least 60 messages; found {}",
+        names.len() >= 100,
+        "the corpus must hold at least 100 messages; found {}",
         names.len()
     );
     assert!(
