@@ -24,7 +24,7 @@ fn view(raw: &[u8]) -> Value {
                 "outcome": e.kind(), "language": null, "services": [], "certificates": [],
                 "serials": [], "system_name": null, "public_ips": [], "urls": [],
                 "attributes": { "standard": [], "custom": [] }, "event_types": [], "channels": [],
-                "problems": [],
+                "problems": [], "document_types": [], "mpower_mode": null, "notes": [],
             })
         }
     };
@@ -54,6 +54,9 @@ fn view(raw: &[u8]) -> Value {
         "event_types": ex.event_types,
         "channels": ex.channels,
         "problems": ex.problems,
+        "document_types": ex.document_types,
+        "mpower_mode": ex.mpower_mode,
+        "notes": ex.notes,
     })
 }
 
@@ -96,8 +99,8 @@ fn every_corpus_message_yields_exactly_what_its_json_says() {
         }
     }
     assert!(
-        names.len() >= 60,
-        "the corpus must hold at least 60 messages; found {}",
+        names.len() >= 100,
+        "the corpus must hold at least 100 messages; found {}",
         names.len()
     );
     assert!(

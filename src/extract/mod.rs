@@ -26,7 +26,6 @@ mod text;
 mod tnef;
 mod values;
 
-
 use serde::Serialize;
 
 pub use certificate::{CertificateFile, CertificateInfo};
