@@ -91,7 +91,13 @@ impl<'a> Doc<'a> {
     pub fn hits(&self, kind: Kind) -> Vec<Hit<'a>> {
         labels::regex(kind)
             .captures_iter(&self.folded)
-            .filter_map(|c| c.name("h").or_else(|| c.name("a")))
+            .filter_map(|c| {
+                c.name("h").or_else(|| c.name("a")).or_else(|| {
+                    let lead = c.name("l")?;
+                    labels::lead_is_own(&self.folded[c.get(0)?.start()..lead.start()])
+                        .then_some(lead)
+                })
+            })
             .map(|m| self.hit_at(m.start()))
             .collect()
     }

@@ -74,3 +74,33 @@ fn items_split_on_separators_and_conjunctions_but_not_inside_parentheses() {
         .collect();
     assert_eq!(offsets, [0, 4, 11]);
 }
+
+#[test]
+fn a_label_opening_its_line_may_have_words_of_its_own_before_the_colon() {
+    let events = |text: &str| -> Vec<String> {
+        Doc::new(text)
+            .list_items(Kind::EventType)
+            .iter()
+            .map(|i| i.text.to_string())
+            .collect()
+    };
+    assert_eq!(
+        events("Tipurile de evenimente care vor fi logate: autentificare, semnare"),
+        ["autentificare", "semnare"]
+    );
+    assert_eq!(
+        events("The event types we need: login, logout"),
+        ["login", "logout"]
+    );
+    assert_eq!(
+        events("Типы событий, которые нужно логировать: вход, выход"),
+        ["вход", "выход"]
+    );
+    // A conjunction joins another subject: the list is not this label's.
+    let doc = Doc::new("Denumirea sistemului și tipurile de evenimente: a, b");
+    assert!(doc.values(Kind::SystemName).is_empty());
+    // Words before the label, beyond two, make it a sentence.
+    assert!(
+        events("Vă rog să verificați și tipurile de evenimente pe care le-am trimis: a").is_empty()
+    );
+}

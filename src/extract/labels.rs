@@ -225,6 +225,21 @@ fn alternation(phrases: &[&str]) -> String {
 /// parentheses, before the separator. Whatever may follow a label starts with a non-letter,
 /// so no `\b` is needed — and none is wanted: a Unicode word boundary keeps the fast
 /// engines off Cyrillic text.
+/// A word of a label's own lead-in (conjunctions are refused after matching, by
+/// [`lead_is_own`]).
+const LEAD_WORD: &str = r"[\p{L}-]+";
+
+/// Conjunctions that, in a label's lead-in, join a second subject to it.
+const LEAD_CONJUNCTIONS: &[&str] = &["si", "sau", "and", "or", "и", "или"];
+
+/// Whether the words of a lead-in label (folded, up to its colon) are the label's own: no
+/// conjunction joins another subject to it.
+pub fn lead_is_own(folded_label: &str) -> bool {
+    !folded_label
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| LEAD_CONJUNCTIONS.contains(&w))
+}
+
 fn compile(kind: Kind) -> Regex {
     let qualifier = format!(r"(?:[ \t]+(?:{})){{0,2}}", alternation(QUALIFIERS));
     let remark = r"(?:[ \t]*\([^()\n]{0,120}\))?";
@@ -240,9 +255,16 @@ fn compile(kind: Kind) -> Regex {
             alternation(&heads)
         ));
     }
+    let anywhere = alternation(&variants(kind, Anywhere));
     parts.push(format!(
-        r"(?:^|[^\p{{L}}\p{{N}}])(?:{}){qualifier}{remark}(?P<a>)(?:{separator}|{connecting}|{quote}|{end})",
-        alternation(&variants(kind, Anywhere))
+        r"(?:^|[^\p{{L}}\p{{N}}])(?:{anywhere}){qualifier}{remark}(?P<a>)(?:{separator}|{connecting}|{quote}|{end})",
+    ));
+    // A descriptive label opening its line (after at most two words: "The event types…",
+    // "Our system name…") may be followed by a few words of its own before the colon ("Tipurile de evenimente care vor fi logate:", "The event types we need:",
+    // "Типы событий, которые нужно логировать:"). Never by a conjunction: "denumirea
+    // sistemului și tipurile de evenimente:" introduces the events, not the name.
+    parts.push(format!(
+        r"^[ \t*•_-]*(?:{LEAD_WORD}[ \t]+){{0,2}}(?:{anywhere})(?:[ \t]*,?[ \t]+(?:{LEAD_WORD})){{1,8}}{remark}(?P<l>)[ \t]*[*_]*[ \t]*:",
     ));
     Regex::new(&format!("(?m){}", parts.join("|"))).expect("the label table compiles")
 }

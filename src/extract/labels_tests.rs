@@ -123,9 +123,12 @@ fn descriptive_labels_stand_anywhere_bare_ones_only_at_a_line_start() {
                 }
             }
             assert!(kinds_in(&sentence).is_empty(), "{sentence:?}");
-            assert!(kinds_in(&format!("{v}x: Valoare")).is_empty(), "{v}x");
             if row.place == Head {
+                assert!(kinds_in(&format!("{v}x: Valoare")).is_empty(), "{v}x");
                 assert!(kinds_in(&format!("x{v}: Valoare")).is_empty(), "x{v}");
+            } else {
+                // With a colon, "label word:" is a label with a lead-in word of its own.
+                assert!(kinds_in(&format!("{v}x este Valoare")).is_empty(), "{v}x");
             }
         }
     }

@@ -15,6 +15,9 @@ pub fn system_name(doc: &Doc) -> Option<(String, Option<(Position, Note)>)> {
         .into_iter()
         .find_map(|(raw, at)| {
             let cleaned = clean(raw)?;
+            if !separated(raw) && !looks_like_a_name(raw, cleaned.value) {
+                return None;
+            }
             let name = name_of(cleaned.value)?;
             let note = Note::of("system_name", &name, &name, cleaned.remark).map(|n| (at, n));
             Some((name, note))
@@ -33,6 +36,26 @@ pub fn institution(doc: &Doc) -> Option<String> {
                 None => name_of(cleaned.value),
             }
         })
+}
+
+/// Whether a label's value follows a separator (`:`, `=`, a dash), not only a connecting
+/// word ("… este X", "… is X") or a line break.
+fn separated(raw: &str) -> bool {
+    raw.trim_start()
+        .starts_with([':', '=', '-', '–', '—', '*', '_'])
+}
+
+/// A value joined to its label by words alone is a name only when it reads like one:
+/// quoted, or with a capital or a digit ("is Local Acts Register", "este e-Cadastru"), not
+/// the rest of a sentence ("Denumirea sistemului este importantă pentru noi").
+fn looks_like_a_name(raw: &str, value: &str) -> bool {
+    let quoted = super::values::strip_connecting(raw)
+        .trim_start()
+        .starts_with(['"', '\'', '„', '«', '“', '”']);
+    quoted
+        || value
+            .chars()
+            .any(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
 fn name_of(value: &str) -> Option<String> {
@@ -77,6 +100,8 @@ mod tests {
             ("**Sistemul:** Registrul", "Registrul"),
             ("Denumirea sistemului:\n\n  e-Școala\n", "e-Școala"),
             ("Numele sistemului \"Registrul\"", "Registrul"),
+            ("Numele sistemului este „registrul nou”", "registrul nou"),
+            ("Our system name is e-Cadastru", "e-Cadastru"),
         ] {
             assert_eq!(system_name_in(text).as_deref(), Some(name), "{text}");
         }
@@ -92,6 +117,9 @@ mod tests {
             "Vă transmitem denumirea sistemului și adresa IP.",
             "Наша ИС готова",
             "Canal: email",
+            "Denumirea sistemului este importantă pentru noi.",
+            "The system name is not decided yet",
+            "Название системы будет согласовано позже",
         ] {
             assert_eq!(system_name_in(text), None, "{text}");
         }
