@@ -53,6 +53,40 @@ pub struct RawItem<'a> {
     pub at: Position,
 }
 
+/// Maps byte offsets of the folded text to (line, byte offset in the original line), for
+/// offsets given in increasing order: folding keeps one char for one char, so both texts
+/// are walked together, each char once.
+#[derive(Default)]
+struct Cursor {
+    line: usize,
+    /// Byte offset in the folded text.
+    folded: usize,
+    /// Byte offset in the original line.
+    col: usize,
+}
+
+impl Cursor {
+    fn to(&mut self, doc: &Doc, folded: usize) -> Position {
+        let line = doc.starts.partition_point(|&s| s <= folded) - 1;
+        if line != self.line || folded < self.folded || self.folded < doc.starts[line] {
+            *self = Cursor {
+                line,
+                folded: doc.starts[line],
+                col: 0,
+            };
+        }
+        let original = doc.lines[line];
+        for c in doc.folded[self.folded..folded].chars() {
+            self.folded += c.len_utf8();
+            self.col += original[self.col..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
+        }
+        (line, self.col.min(original.len()))
+    }
+}
+
 impl<'a> Doc<'a> {
     /// Folds `text` once.
     pub fn new(text: &'a str) -> Self {
@@ -87,36 +121,41 @@ impl<'a> Doc<'a> {
         &self.folded
     }
 
-    /// Every place a `kind` label ends, top to bottom.
+    /// Every place a `kind` label ends, top to bottom. A hit's `rest` runs to the next
+    /// label of its kind on the same line, or to the line's end: no text is read twice, so
+    /// a line holding a label thousands of times costs its length once, not once per label.
     pub fn hits(&self, kind: Kind) -> Vec<Hit<'a>> {
-        labels::regex(kind)
+        // (where the label starts, where its value starts), folded offsets, in order.
+        let found: Vec<(usize, usize)> = labels::regex(kind)
             .captures_iter(&self.folded)
             .filter_map(|c| {
-                c.name("h").or_else(|| c.name("a")).or_else(|| {
+                let start = c.get(0)?.start();
+                let value = c.name("h").or_else(|| c.name("a")).or_else(|| {
                     let lead = c.name("l")?;
-                    labels::lead_is_own(&self.folded[c.get(0)?.start()..lead.start()])
-                        .then_some(lead)
-                })
+                    labels::lead_is_own(&self.folded[start..lead.start()]).then_some(lead)
+                })?;
+                Some((start, value.start()))
             })
-            .map(|m| self.hit_at(m.start()))
-            .collect()
-    }
-
-    /// The original line and offset of a byte offset in the folded text.
-    fn hit_at(&self, offset: usize) -> Hit<'a> {
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let folded_line = &self.folded[self.starts[line]..offset];
-        let chars = folded_line.chars().count();
-        let original = self.lines[line];
-        let col = original
-            .char_indices()
-            .nth(chars)
-            .map_or(original.len(), |(i, _)| i);
-        Hit {
-            line,
-            col,
-            rest: &original[col..],
+            .collect();
+        // Offsets are mapped in increasing order (a value, then the next label) by one
+        // cursor that walks each line once.
+        let mut cursor = Cursor::default();
+        let mut hits = Vec::with_capacity(found.len());
+        for (n, &(_, value)) in found.iter().enumerate() {
+            let (line, col) = cursor.to(self, value);
+            let original = self.lines[line];
+            let line_end = self.starts.get(line + 1).copied().unwrap_or(usize::MAX);
+            let end = match found.get(n + 1) {
+                Some(&(next, _)) if next < line_end => cursor.to(self, next.max(value)).1,
+                _ => original.len(),
+            };
+            hits.push(Hit {
+                line,
+                col,
+                rest: &original[col..end.max(col)],
+            });
         }
+        hits
     }
 
     /// The single values written after `kind` labels: the rest of the label's line, or when

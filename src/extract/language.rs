@@ -35,12 +35,20 @@ static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
 /// The language of a mail: of its body above the sign-off when that says enough, else of
 /// `subject` and the whole body together.
 pub fn of_mail(subject: &str, body: &str) -> Option<Language> {
-    let lines: Vec<&str> = body.lines().collect();
-    let sign_off = lines
-        .iter()
-        .position(|l| SIGN_OFF.is_match(&fold(l.trim())))
-        .unwrap_or(lines.len());
-    detect(&lines[..sign_off].join("\n")).or_else(|| detect(&format!("{subject}\n{body}")))
+    detect(above_sign_off(body)).or_else(|| detect(&format!("{subject}\n{body}")))
+}
+
+/// What the sender wrote above their sign-off: `body` up to the first line that closes the
+/// mail, or the whole body when none does.
+pub fn above_sign_off(body: &str) -> &str {
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        if SIGN_OFF.is_match(&fold(line.trim())) {
+            return &body[..at];
+        }
+        at += line.len();
+    }
+    body
 }
 
 /// Detects the language of `text`, or `None` when it has too few words to tell.

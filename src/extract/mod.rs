@@ -233,7 +233,9 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     };
     let mut ex = Extraction {
         language: language::of_mail(&message.subject, &body),
-        services: services::services_in(&message.subject, &body),
+        // A platform named in the signature or the disclaimer below it ("Responsabil
+        // integrare MPass") is no request: with several named, each would open a case.
+        services: services::services_in(&message.subject, language::above_sign_off(&body)),
         ..Extraction::default()
     };
     read_labelled(&body, &mut ex);

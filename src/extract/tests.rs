@@ -322,3 +322,27 @@ fn a_certificate_pasted_in_html_mail_is_read() {
         assert_eq!(ex.certificates[0].environment, Some(Environment::Test));
     }
 }
+
+#[test]
+fn a_platform_named_below_the_sign_off_is_no_request() {
+    let named = |text: &str| {
+        let message = ParsedMessage {
+            subject: "Conectare MSign".into(),
+            text: text.into(),
+            ..ParsedMessage::default()
+        };
+        extract(&message, &checks()).services
+    };
+    let msign = [ServiceMention::Service(crate::domain::Service::MSign)];
+    // A signature and a disclaimer naming platforms would each have opened a case.
+    assert_eq!(
+        named("Bună ziua,\nDorim conectarea la MSign.\n\nCu stimă,\nIon Popescu\nResponsabil integrare MPass și MLog"),
+        msign
+    );
+    assert_eq!(
+        named("Hello,\nWe request MSign.\n\nKind regards,\nIon\n\nDISCLAIMER: about MPass and MNotify."),
+        msign
+    );
+    // Above the sign-off every platform counts.
+    assert_eq!(named("Dorim MSign și MPass.\nMulțumim,\nIon").len(), 2);
+}

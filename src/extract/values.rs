@@ -36,8 +36,20 @@ impl Note {
             item,
             value: value.to_string(),
             written,
-            remark: remark.map(str::to_string),
+            remark: remark.map(shortened),
         })
+    }
+}
+
+/// Longest remark kept, in chars: a remark is a few words. It is stored with its item and
+/// shown beside it in every operator mail about the case, so a longer one is cut.
+const MAX_REMARK: usize = 120;
+
+/// `remark` cut to [`MAX_REMARK`] chars, with an ellipsis when it was longer.
+fn shortened(remark: &str) -> String {
+    match remark.char_indices().nth(MAX_REMARK) {
+        Some((at, _)) => format!("{}…", remark[..at].trim_end()),
+        None => remark.to_string(),
     }
 }
 
@@ -237,6 +249,12 @@ mod tests {
             Some("custom"),
         );
         assert_eq!(n.unwrap().remark.as_deref(), Some("custom"));
+        // A remark of a megabyte would sit beside its item in every operator mail.
+        let long = "ă".repeat(1_000_000);
+        let n = Note::of("event_type", "login", "login", Some(&long)).unwrap();
+        let remark = n.remark.unwrap();
+        assert_eq!(remark.chars().count(), MAX_REMARK + 1);
+        assert!(remark.ends_with('…'));
         assert_eq!(
             serde_json::to_value(Note::of("attribute", "FirstName", "prenume", None)).unwrap(),
             serde_json::json!({"item": "attribute", "value": "FirstName", "written": "prenume", "remark": null})
