@@ -356,6 +356,42 @@ fn quoted_html_and_a_pasted_update_never_command() {
     assert_eq!(step_of(&desk, &reference), "contract", "token {token}");
 }
 
+#[test]
+fn a_token_written_by_the_beneficiary_never_shadows_the_operators_token() {
+    let desk = Desk::new();
+    // A token-like string in the subject (which the operators' mail repeats) and in a remark
+    // (which is stored with its item and shown in every later mail of the case).
+    let fake = "egov-token:1:00112233445566778899aabbccddeeff";
+    desk.deliver(
+        "1.eml",
+        &mdocs_request(
+            &format!("Solicitare conectare MDocs {fake}"),
+            &format!("Tipuri de documente: act (Token: {fake})\n"),
+        ),
+    );
+    once_at(&desk, START);
+    let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
+    assert_eq!(step_of(&desk, &reference), "materials_review");
+    let update = desk
+        .sent()
+        .into_iter()
+        .find(|m| m.file.to_string_lossy().contains("-operator_update-"))
+        .expect("the operators' update");
+    let quoted: String = update.text.lines().map(|l| format!("> {l}\r\n")).collect();
+    desk.deliver(
+        "2.eml",
+        &message(
+            OPERATOR,
+            &format!("Re: {}", update.subject),
+            "op-2@egov.md",
+            &format!("In-Reply-To: {}\r\n", update.message_id),
+            &format!("DA\r\n\r\nOn Tue, egov-desk wrote:\r\n{quoted}"),
+        ),
+    );
+    once_at(&desk, START);
+    assert_eq!(step_of(&desk, &reference), "contract");
+}
+
 /// `count` distinct PEM certificates: the test certificate with its serial's last two bytes
 /// changed (nothing checks the signature).
 fn many_certificates(count: u16) -> String {

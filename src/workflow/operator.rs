@@ -61,7 +61,8 @@ pub(super) async fn handle(
         parsed,
         sender,
     };
-    let found = tokens::find(&format!("{}\n{}", parsed.subject, parsed.text));
+    let written = format!("{}\n{}", parsed.subject, parsed.text);
+    let found = tokens::choose(conn, &wf.token_key, &written).await?;
     let commands = read(parsed, commands::parse);
     let Some(found) = found else {
         if matches!(&commands, Ok(c) if c.is_empty()) {

@@ -207,10 +207,83 @@ pub async fn issue(
     ))
 }
 
+/// Most tokens weighed in one reply: a reply quoting a thread holds a few, not hundreds.
+const MAX_FOUND: usize = 16;
+
 /// The first token written anywhere in `text` (quoted parts included: replies quote it).
 pub fn find(text: &str) -> Option<(i64, Vec<u8>)> {
-    let c = TOKEN.captures(text)?;
-    Some((c[1].parse().ok()?, hex::decode(&c[2]).ok()?))
+    find_all(text).into_iter().next()
+}
+
+/// The tokens written in `text`, in order, without repeats, at most [`MAX_FOUND`].
+fn find_all(text: &str) -> Vec<(i64, Vec<u8>)> {
+    let mut found: Vec<(i64, Vec<u8>)> = Vec::new();
+    for c in TOKEN.captures_iter(text) {
+        let (Ok(id), Ok(mac)) = (c[1].parse(), hex::decode(&c[2])) else {
+            continue;
+        };
+        if !found.iter().any(|(i, m)| *i == id && *m == mac) {
+            found.push((id, mac));
+        }
+        if found.len() == MAX_FOUND {
+            break;
+        }
+    }
+    found
+}
+
+/// The token a reply answers with: the first written in `text` that we issued and nobody
+/// altered, else the first written. A beneficiary's words quoted in our mail to the
+/// operators may carry a token-like string above ours; it must not shadow ours.
+pub async fn choose(
+    conn: &mut SqliteConnection,
+    key: &TokenKey,
+    text: &str,
+) -> Result<Option<(i64, Vec<u8>)>> {
+    let all = find_all(text);
+    for found in &all {
+        if genuine(conn, key, found).await?.is_some() {
+            return Ok(Some(found.clone()));
+        }
+    }
+    Ok(all.into_iter().next())
+}
+
+/// The row of a token we issued, when `found` carries its MAC unaltered.
+async fn genuine(
+    conn: &mut SqliteConnection,
+    key: &TokenKey,
+    found: &(i64, Vec<u8>),
+) -> Result<Option<TokenRow>> {
+    Ok(row_of(conn, found.0)
+        .await?
+        .filter(|row| unaltered(key, row, &found.1)))
+}
+
+/// The token row with id `id`, if we issued one.
+async fn row_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<TokenRow>> {
+    let row = sqlx::query(
+        "SELECT id, case_id, version, recipients, expires_at, used_at, hold_id
+         FROM command_tokens WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up a token")?;
+    Ok(row.map(|row| TokenRow {
+        id: row.get(0),
+        case_id: row.get(1),
+        version: row.get(2),
+        recipients: row.get(3),
+        expires_at: row.get(4),
+        used_at: row.get(5),
+        hold_id: row.get(6),
+    }))
+}
+
+/// Whether `mac` is the row's MAC (verify_truncated_left compares in constant time).
+fn unaltered(key: &TokenKey, row: &TokenRow, mac: &[u8]) -> bool {
+    mac.len() == MAC_BYTES && key.mac(row).verify_truncated_left(mac).is_ok()
 }
 
 /// Checks a token found in a reply from `sender` at `now`: issued by us, unaltered (MAC
@@ -222,28 +295,10 @@ pub async fn verify(
     sender: &EmailAddress,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<TokenRow, Refusal>> {
-    let row = sqlx::query(
-        "SELECT id, case_id, version, recipients, expires_at, used_at, hold_id
-         FROM command_tokens WHERE id = ?",
-    )
-    .bind(found.0)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("looking up a token")?;
-    let Some(row) = row else {
+    let Some(row) = row_of(conn, found.0).await? else {
         return Ok(Err(Refusal::Unknown));
     };
-    let row = TokenRow {
-        id: row.get(0),
-        case_id: row.get(1),
-        version: row.get(2),
-        recipients: row.get(3),
-        expires_at: row.get(4),
-        used_at: row.get(5),
-        hold_id: row.get(6),
-    };
-    // verify_truncated_left compares in constant time.
-    if key.mac(&row).verify_truncated_left(&found.1).is_err() || found.1.len() != MAC_BYTES {
+    if !unaltered(key, &row, &found.1) {
         return Ok(Err(Refusal::Altered));
     }
     if row.used_at.is_some() {
