@@ -15,17 +15,20 @@ static SERVICE_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex is valid")
 });
 
-/// "Already" next to a word for being connected or using, in a sentence (folded text).
+/// "Already" within two words of a word for being connected or using ("deja conectat",
+/// "already successfully integrated"), or such a word a few words before "already" ("use
+/// MPass already"), folded. The gaps are short: "already prepared the system to be connected
+/// to MSign" is a request.
 static ALREADY_USING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)(?:^|[^\p{L}])(?:deja|already|уже)[^\p{L}]
-          (?:.*[^\p{L}])?
-          (?:conectat\w*|integrat\w*|utiliz\w*|folosi\w*|connected|integrated|us(?:e|es|ing)
-            |подключен\w*|подключил\w*|интегрирован\w*|использ\w*|работаем)(?:[^\p{L}]|$)
-        | (?:^|[^\p{L}])(?:conectat\w*|integrat\w*|utiliz\w*|folosi\w*|connected|integrated|us(?:e|es|ing)
-            |подключен\w*|использ\w*)[^\p{L}]
-          (?:.*[^\p{L}])?(?:deja|already|уже)(?:[^\p{L}]|$)",
-    )
+    let using = r"(?:conectat\w*|integrat\w*|utiliz(?:am|ez|eaza|at\w*)|folos(?:im|esc|este|it\w*)
+        |connected|integrated|us(?:e|es|ing)|подключен\w*|подключил\w*|интегрирован\w*|использу\w*|работаем)";
+    let gap = |words: usize| format!(r"(?:[\p{{L}}\p{{N}}-]+[^\p{{L}}\p{{N}}]+){{0,{words}}}");
+    Regex::new(&format!(
+        r"(?x)(?:^|[^\p{{L}}])(?:deja|already|уже)[^\p{{L}}]+{}{using}(?:[^\p{{L}}]|$)
+        | (?:^|[^\p{{L}}]){using}[^\p{{L}}]+{}(?:deja|already|уже)(?:[^\p{{L}}]|$)",
+        gap(2),
+        gap(4),
+    ))
     .expect("static regex is valid")
 });
 
@@ -38,8 +41,8 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex is valid")
 });
 
-/// Platforms named, subject first, without repeats, leaving out those named only in a
-/// sentence saying the system already uses them.
+/// Platforms named, subject first, without repeats, leaving out those named only after
+/// words saying the system already uses them.
 pub fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {
     let mut asked = Vec::new();
     for text in [subject, body] {
@@ -47,10 +50,14 @@ pub fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {
         let folded = fold(text);
         for sentence in folded.split(['.', '!', '?', ';', '\n']) {
             for clause in clauses(sentence) {
-                if ALREADY_USING.is_match(clause) {
-                    continue;
-                }
-                for m in SERVICE_NAME.find_iter(clause) {
+                // What follows "already connected" in its clause is what the system is on.
+                let context_from = ALREADY_USING
+                    .find(clause)
+                    .map_or(clause.len(), |m| m.start());
+                for m in SERVICE_NAME
+                    .find_iter(clause)
+                    .filter(|m| m.start() < context_from)
+                {
                     if let Some(mention) = ServiceMention::from_name(m.as_str()) {
                         if !asked.contains(&mention) {
                             asked.push(mention);
@@ -116,13 +123,19 @@ mod tests {
             "We already use MPass.\nPlease connect us to MSign",
             "Наша система уже подключена к MPass. Просим подключить MSign.",
             "Mai folosim deja MPass.\nSolicităm MSign.",
+            "Suntem deja conectați la MPass, MNotify și MLog. Solicităm conectarea la MSign.",
         ] {
             assert_eq!(named("", body), [Service::MSign], "{body}");
         }
         // "Already" about something else does not hide the platform.
-        assert_eq!(
-            named("", "Am trimis deja certificatul pentru MSign."),
-            [Service::MSign]
-        );
+        for body in [
+            "Am trimis deja certificatul pentru MSign.",
+            "Please connect us to MSign, we already use MPass.",
+            "Dorim conectarea la MSign, avem deja 1000 de utilizatori.",
+            "We have already prepared the system to be connected to MSign.",
+            "Please connect MSign, integration tests already passed.",
+        ] {
+            assert_eq!(named("", body), [Service::MSign], "{body}");
+        }
     }
 }
