@@ -65,6 +65,8 @@ pub enum Unmatched {
     Ambiguous,
     /// No case, and no platform named to open one for.
     NoService,
+    /// More platforms named than one mail opens cases for.
+    ManyServices(usize),
     /// Written by a machine (bounce, auto-reply, list).
     Automated(String),
 }
@@ -161,11 +163,21 @@ pub fn route(f: &Facts) -> Route {
     }
 }
 
+/// Most platforms one mail opens cases for ("MPass, MSign și MNotify" is a request; all
+/// seven at once is not one the desk answers by itself). The operators' forward template
+/// says "three" in words.
+pub const MAX_PLATFORMS: usize = 3;
+
 /// A mail naming several platforms ("MPass și MSign") asks for each: the sender's open case
 /// for a platform takes its materials, a platform without one gets a new case. A platform
 /// whose case is already completed is taken as context ("already on MPass"), not as a new
 /// request.
 fn several(f: &Facts, named: &[Service]) -> Route {
+    // One mail opening a case for every platform is a flood, not a request: the operators
+    // look at it.
+    if named.len() > MAX_PLATFORMS {
+        return Route::Operators(Unmatched::ManyServices(named.len()));
+    }
     let mut targets = Vec::new();
     let mut completed = None;
     for service in named {

@@ -246,3 +246,20 @@ fn mail_on_a_closed_case_goes_to_the_operators() {
     };
     assert_eq!(route(&f), Route::Operators(Unmatched::ClosedCase(5)));
 }
+
+#[test]
+fn a_mail_naming_more_platforms_than_one_request_holds_goes_to_the_operators() {
+    let f = Facts {
+        services: [
+            Service::MPass,
+            Service::MSign,
+            Service::MNotify,
+            Service::MLog,
+        ]
+        .into_iter()
+        .map(ServiceMention::Service)
+        .collect(),
+        ..Facts::default()
+    };
+    assert_eq!(route(&f), Route::Operators(Unmatched::ManyServices(4)));
+}

@@ -448,6 +448,7 @@ pub(super) fn operator_forward(
         Unmatched::ClosedCase(_) => ("closed_case", String::new()),
         Unmatched::Ambiguous => ("ambiguous", facts.by_sender.len().to_string()),
         Unmatched::NoService => ("no_service", String::new()),
+        Unmatched::ManyServices(n) => ("many_services", n.to_string()),
         Unmatched::Automated(why) => ("automated", why.clone()),
     };
     let services: Vec<String> = ex
@@ -720,6 +721,7 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         "closed_case",
         "ambiguous",
         "no_service",
+        "many_services",
         "automated",
     ] {
         out.push(("operator_forward", json!({
