@@ -220,9 +220,27 @@ pub fn attachment_holds_private_key(attachment: &Attachment) -> bool {
         }
 }
 
+/// How much of a message's text is read for materials: far more than anyone writes above
+/// their signature, and a bound on the work a megabyte-long hostile text can cause (reading
+/// costs a fraction of a second per megabyte).
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+/// The first `max` bytes of `text`, cut at the end of a line.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = text[..cut].rfind('\n').unwrap_or(cut);
+    &text[..cut]
+}
+
 /// Extracts everything from `message`, judging certificates by `checks`.
 pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
-    let body = text::new_text(&message.text);
+    let body = text::new_text(head(&message.text, MAX_TEXT_BYTES));
     // Certificates pasted in the new text are read from their blocks; everything else from
     // the text without them, so their base64 is never a serial or a word.
     let pasted = pasted::blocks_in(&body);

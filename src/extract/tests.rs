@@ -346,3 +346,18 @@ fn a_platform_named_below_the_sign_off_is_no_request() {
     // Above the sign-off every platform counts.
     assert_eq!(named("Dorim MSign și MPass.\nMulțumim,\nIon").len(), 2);
 }
+
+#[test]
+fn only_the_head_of_a_huge_text_is_read() {
+    let mut text = "Denumirea sistemului: Registrul\nIP: 194.0.2.10\n".to_string();
+    while text.len() <= MAX_TEXT_BYTES {
+        text.push_str("Lorem ipsum dolor sit amet, și așa mai departe.\n");
+    }
+    text.push_str("IP: 194.0.2.99\n");
+    let ex = extract(&in_text(&text), &checks());
+    assert_eq!(ex.system_name.as_deref(), Some("Registrul"));
+    let ips: Vec<String> = ex.public_ips.iter().map(|i| i.text()).collect();
+    assert_eq!(ips, ["194.0.2.10"], "the address past the cap is not read");
+    assert_eq!(head("ab\ncd", 4), "ab");
+    assert_eq!(head("aș", 2), "a", "never inside a character");
+}
