@@ -20,6 +20,7 @@ mod operator;
 pub mod reminders;
 mod replies;
 pub mod requirements;
+mod samples;
 mod several;
 pub mod step;
 pub mod tokens;
@@ -27,8 +28,8 @@ pub mod tokens;
 use anyhow::{Context, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 
-pub use replies::sample_contexts;
 pub use requirements::{ItemKind, Requirements};
+pub use samples::sample_contexts;
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
