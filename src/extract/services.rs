@@ -1,7 +1,7 @@
 //! The platforms a mail asks about. A platform named only as one the system already uses
 //! ("suntem deja conectați la MPass", "already integrated with MPass", "уже подключены к
 //! MPass") is context for the request, not a request of its own: a mail saying so and asking
-//! for MSign asks for MSign alone.
+//! for MSign asks for MSign alone. So is MPass in "the system name as registered in MPass".
 
 use std::sync::LazyLock;
 
@@ -15,19 +15,25 @@ static SERVICE_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex is valid")
 });
 
-/// "Already" within two words of a word for being connected or using ("deja conectat",
-/// "already successfully integrated"), or such a word a few words before "already" ("use
-/// MPass already"), folded. The gaps are short: "already prepared the system to be connected
+/// Words after which a platform is context, folded: "already" within two words of a word
+/// for being connected or using ("deja conectat", "already successfully integrated"), such
+/// a word a few words before "already" ("use MPass already"), or "registered in MPass". The gaps are short: "already prepared the system to be connected
 /// to MSign" is a request.
-static ALREADY_USING: LazyLock<Regex> = LazyLock::new(|| {
+static NAMED_AS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     let using = r"(?:conectat\w*|integrat\w*|utiliz(?:am|ez|eaza|at\w*)|folos(?:im|esc|este|it\w*)
         |connected|integrated|us(?:e|es|ing)|подключен\w*|подключил\w*|интегрирован\w*|использу\w*|работаем)";
     let gap = |words: usize| format!(r"(?:[\p{{L}}\p{{N}}-]+[^\p{{L}}\p{{N}}]+){{0,{words}}}");
+    // "The system name as registered in MPass" (what MNotify asks for) names MPass as the
+    // place the name comes from, not as a platform asked for.
+    let registered =
+        r"(?:inregistrat\w*|registered|зарегистрирован\w*|cum\s+(?:e|este)\s+in|as\s+in|как\s+в)";
     Regex::new(&format!(
         r"(?x)(?:^|[^\p{{L}}])(?:deja|already|уже)[^\p{{L}}]+{}{using}(?:[^\p{{L}}]|$)
-        | (?:^|[^\p{{L}}]){using}[^\p{{L}}]+{}(?:deja|already|уже)(?:[^\p{{L}}]|$)",
+        | (?:^|[^\p{{L}}]){using}[^\p{{L}}]+{}(?:deja|already|уже)(?:[^\p{{L}}]|$)
+        | (?:^|[^\p{{L}}]){registered}[^\p{{L}}]+{}m-?pass",
         gap(2),
         gap(4),
+        gap(2),
     ))
     .expect("static regex is valid")
 });
@@ -51,7 +57,7 @@ pub fn services_in(subject: &str, body: &str) -> Vec<ServiceMention> {
         for sentence in folded.split(['.', '!', '?', ';', '\n']) {
             for clause in clauses(sentence) {
                 // What follows "already connected" in its clause is what the system is on.
-                let context_from = ALREADY_USING
+                let context_from = NAMED_AS_CONTEXT
                     .find(clause)
                     .map_or(clause.len(), |m| m.start());
                 for m in SERVICE_NAME
@@ -124,6 +130,10 @@ mod tests {
             "Наша система уже подключена к MPass. Просим подключить MSign.",
             "Mai folosim deja MPass.\nSolicităm MSign.",
             "Suntem deja conectați la MPass, MNotify și MLog. Solicităm conectarea la MSign.",
+            "Conectare MSign.\nDenumirea sistemului (așa cum este înregistrat în MPass): Registrul",
+            "MSign, please.\nSystem name (as registered in MPass): Land Registry",
+            "Подключение к MSign.\nНазвание ИС (как зарегистрирована в MPass): Реестр",
+            "Conectare MSign.\nDenumirea sistemului (cum e în MPass): Registrul",
         ] {
             assert_eq!(named("", body), [Service::MSign], "{body}");
         }
