@@ -179,6 +179,48 @@ fn an_open_case_for_one_of_the_platforms_takes_the_materials_instead_of_a_second
 }
 
 #[test]
+fn a_request_for_several_platforms_restarts_the_reminder_clock_of_the_case_it_reaches() {
+    let desk = Desk::new();
+    desk.deliver(
+        "1.eml",
+        &message(
+            BENEFICIARY,
+            "Conectare MSign",
+            "clock-1@asp.gov.md",
+            "",
+            "Bună ziua,\r\nDorim conectarea la MSign.\r\nDenumirea sistemului: Registrul Actelor Locale\r\n",
+        ),
+    );
+    once_at(&desk, START);
+    let msign = reference_of(&desk, "msign");
+    // Monday 7 December: a mail for MPass and MSign reaches the open MSign case (it carries
+    // nothing MSign asks for, so the case still waits on the beneficiary).
+    desk.deliver(
+        "2.eml",
+        &message(
+            BENEFICIARY,
+            "MPass și MSign",
+            "clock-2@asp.gov.md",
+            "",
+            "Bună ziua,\r\nDorim conectarea la MPass și MSign.\r\nAtribute: FirstName, LastName\r\n",
+        ),
+    );
+    once_at(&desk, "2026-12-07T08:00:00Z");
+    let reminders = |desk: &Desk| -> usize {
+        mails(desk, "Memento", BENEFICIARY)
+            .iter()
+            .filter(|m| m.subject.contains(&msign))
+            .count()
+    };
+    // Five working days after the first mail, but one after the last: no reminder yet.
+    once_at(&desk, "2026-12-08T10:00:00Z");
+    assert_eq!(reminders(&desk), 0);
+    // Five working days after the last mail.
+    once_at(&desk, "2026-12-14T10:00:00Z");
+    assert_eq!(reminders(&desk), 1);
+}
+
+#[test]
 fn the_case_speaks_the_language_its_beneficiary_last_wrote_in() {
     let desk = Desk::new();
     // Opened by an operator without --language: none until they write (mail sent before that

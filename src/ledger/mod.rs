@@ -302,6 +302,15 @@ pub async fn next_received_batch(
     Ok(out)
 }
 
+/// When message `id` reached the mailbox.
+pub async fn received_at(conn: &mut SqliteConnection, id: i64) -> Result<String> {
+    sqlx::query_scalar("SELECT received_at FROM messages WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .context("reading when a message arrived")
+}
+
 /// Records the final outcome of a message; false if it was no longer waiting.
 pub async fn finish(
     conn: &mut SqliteConnection,

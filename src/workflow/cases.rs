@@ -396,13 +396,26 @@ pub async fn confirmed_certificates(
 
 /// When the last mail filed on the case arrived.
 pub async fn last_mail_at(conn: &mut SqliteConnection, case_id: i64) -> Result<Option<String>> {
-    sqlx::query_scalar(
-        "SELECT max(received_at) FROM messages WHERE case_id = ? AND outcome LIKE 'filed on %'",
-    )
-    .bind(case_id)
-    .fetch_one(&mut *conn)
-    .await
-    .context("reading a case's last mail")
+    sqlx::query_scalar("SELECT last_mail_at FROM cases WHERE id = ?")
+        .bind(case_id)
+        .fetch_one(&mut *conn)
+        .await
+        .context("reading a case's last mail")
+}
+
+/// Records that a mail received at `received_at` was filed on the case (the latest counts).
+pub async fn record_mail(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    received_at: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE cases SET last_mail_at = max(coalesce(last_mail_at, ''), ?) WHERE id = ?")
+        .bind(received_at)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await
+        .context("recording a case's last mail")?;
+    Ok(())
 }
 
 /// Records the system name on the case when it had none.

@@ -65,6 +65,9 @@ pub(crate) async fn file(
         )
         .await?;
     }
+    // The beneficiary wrote on the case: their reminder clock restarts from this mail.
+    let received_at = crate::ledger::received_at(conn, ledger_id).await?;
+    cases::record_mail(conn, case.id, &received_at).await?;
     let mut fresh = Vec::new();
     let mut problems = ex.problems.clone();
     for (kind, value, mut detail) in replies::materials(ex) {
