@@ -52,6 +52,36 @@ pub enum MatchedBy {
     Thread,
     /// The sender's address.
     Sender,
+    /// A first mail that opened the case.
+    Opened,
+    /// A request for several platforms, this case's among them.
+    SeveralPlatforms,
+    /// A held message an operator accepted.
+    Accepted,
+}
+
+impl MatchedBy {
+    /// Every way, for the templates' start-up check.
+    pub const ALL: [MatchedBy; 6] = [
+        MatchedBy::Reference,
+        MatchedBy::Thread,
+        MatchedBy::Sender,
+        MatchedBy::Opened,
+        MatchedBy::SeveralPlatforms,
+        MatchedBy::Accepted,
+    ];
+
+    /// The stable name templates word in the operators' language.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::Reference => "reference",
+            MatchedBy::Thread => "thread",
+            MatchedBy::Sender => "sender",
+            MatchedBy::Opened => "opened",
+            MatchedBy::SeveralPlatforms => "several_platforms",
+            MatchedBy::Accepted => "accepted",
+        }
+    }
 }
 
 /// Why the operators must look at a message themselves.

@@ -114,6 +114,13 @@ fn a_request_for_two_platforms_opens_a_case_for_each_and_is_answered_once() {
         .filter(|m| m.to == ["operator@egov.md"])
         .collect();
     assert_eq!(updates.len(), 2, "{updates:#?}");
+    // How the mail reached each case, in the operators' language.
+    assert!(
+        updates
+            .iter()
+            .all(|m| m.text.contains("o cerere pentru mai multe servicii")),
+        "{updates:#?}"
+    );
     assert!(updates.iter().any(|m| m.subject.contains(&mpass)));
     assert!(updates.iter().any(|m| m.subject.contains(&msign)));
 }

@@ -36,7 +36,7 @@ use crate::db::begin_write;
 use crate::domain::{CaseRef, EmailAddress, Service};
 use crate::extract::{extract, Checks, Extraction};
 use crate::ledger::{self, LedgerMessage, MessageState};
-use crate::matching::{self, Route};
+use crate::matching::{self, MatchedBy, Route};
 use crate::outbox::Composer;
 use crate::parse::{parse_within, Limits, ParsedMessage};
 use crate::settings::{CertificateSettings, Settings};
@@ -220,13 +220,13 @@ async fn handle(
             let case = cases::by_id(conn, id).await?;
             let filing = file(conn, wf, case, false, message.id, sender.as_str(), ex).await?;
             tracing::info!(ledger_id = message.id, case = %filing.case.reference, matched_by = ?by, "message filed on case");
-            reply_and_finish(conn, wf, message, parsed, ex, filing, &format!("{by:?}")).await
+            reply_and_finish(conn, wf, message, parsed, ex, filing, by).await
         }
         Route::NewCase(service) => {
             let case = cases::open(conn, &new_case_from(&sender, ex, service)).await?;
             tracing::info!(ledger_id = message.id, case = %case.reference, %service, "case opened from a first mail");
             let filing = file(conn, wf, case, true, message.id, sender.as_str(), ex).await?;
-            reply_and_finish(conn, wf, message, parsed, ex, filing, "new case").await
+            reply_and_finish(conn, wf, message, parsed, ex, filing, MatchedBy::Opened).await
         }
         Route::Several(targets) => {
             several::file_on_each(conn, wf, message, parsed, ex, &targets).await
@@ -320,7 +320,7 @@ async fn reply_and_finish(
     parsed: &ParsedMessage,
     ex: &Extraction,
     filing: Filing,
-    matched_by: &str,
+    matched_by: MatchedBy,
 ) -> Result<Handled> {
     let replied = answer(conn, wf, message, parsed, ex, &filing, matched_by).await?;
     let mut outcome = format!(
@@ -346,7 +346,7 @@ async fn answer(
     parsed: &ParsedMessage,
     ex: &Extraction,
     filing: &Filing,
-    matched_by: &str,
+    matched_by: MatchedBy,
 ) -> Result<bool> {
     let sender = parsed
         .from

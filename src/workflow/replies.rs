@@ -8,7 +8,7 @@ use super::{Filing, Workflow};
 use crate::domain::{Language, Redirect, ServiceMention};
 use crate::extract::{Extraction, Problem};
 use crate::ledger::LedgerMessage;
-use crate::matching::{Facts, Unmatched};
+use crate::matching::{Facts, MatchedBy, Unmatched};
 use crate::outbox::{Draft, Purpose, Thread};
 use crate::parse::ParsedMessage;
 
@@ -346,7 +346,7 @@ pub(super) fn operator_update(
     parsed: &ParsedMessage,
     ex: &Extraction,
     filing: &Filing,
-    matched_by: &str,
+    matched_by: MatchedBy,
     token: &str,
     replied: bool,
 ) -> Draft {
@@ -355,7 +355,7 @@ pub(super) fn operator_update(
         "replied": replied,
         "case": case_view(&filing.case),
         "new_case": filing.new_case,
-        "matched_by": matched_by,
+        "matched_by": matched_by.as_str(),
         "sender": parsed.from.as_ref().map(|a| a.as_str()),
         "subject": parsed.subject,
         "new_items": items_view(&filing.new_items),

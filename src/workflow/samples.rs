@@ -100,7 +100,7 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         (
             "operator_update",
             json!({
-                "case": case, "new_case": true, "matched_by": "Reference", "sender": "ion@asp.gov.md",
+                "case": case, "new_case": true, "matched_by": "reference", "sender": "ion@asp.gov.md",
                 "subject": "MDocs", "new_items": items, "items": items, "missing": missing,
                 "problems": problems, "private_key": true, "excerpt": "Bună ziua",
                 "token": "egov-token:1:00112233445566778899aabbccddeeff", "replied": false,
@@ -134,6 +134,17 @@ pub fn sample_contexts() -> Vec<(&'static str, Value)> {
         for state in ["near", "overdue"] {
             out.push(("operator_sla", json!({ "case": at, "state": state, "due": "2026-12-01", "days": 6, "limit": 7, "token": token })));
         }
+    }
+    for by in crate::matching::MatchedBy::ALL {
+        out.push((
+            "operator_update",
+            json!({
+                "case": case, "new_case": false, "matched_by": by.as_str(), "sender": "ion@asp.gov.md",
+                "subject": "MDocs", "new_items": [], "items": items, "missing": [],
+                "problems": [], "private_key": false, "excerpt": "Bună ziua",
+                "token": token, "replied": true,
+            }),
+        ));
     }
     out.extend([
         ("rejection", json!({ "case": case, "reason": "Certificatul nu este emis de STISC", "missing": missing, "also_needed": also })),

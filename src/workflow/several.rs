@@ -11,7 +11,7 @@ use super::requirements::{ItemKind, ServiceRules};
 use super::{finish, guards, new_case_from, notices, replies, Handled, Workflow};
 use crate::extract::{Attributes, Extraction};
 use crate::ledger::{LedgerMessage, MessageState};
-use crate::matching::Target;
+use crate::matching::{MatchedBy, Target};
 use crate::parse::ParsedMessage;
 
 /// Files the message on the case of each platform it names, answers the sender once and
@@ -68,7 +68,7 @@ pub(super) async fn file_on_each(
             parsed,
             ex,
             filing,
-            "several platforms",
+            MatchedBy::SeveralPlatforms,
             &token,
             replied,
         );

@@ -197,7 +197,7 @@ async fn accept(
         &parsed,
         &ex,
         &filing,
-        "accepted by an operator",
+        crate::matching::MatchedBy::Accepted,
     )
     .await?;
     Ok(())

@@ -89,7 +89,7 @@ pub(super) async fn hold(
         &Actor::Mail(sender.as_str().to_string()),
         Some(message.id),
         "held",
-        json!({ "sender": sender.as_str(), "matched_by": matched_by(by), "hold": hold_id }),
+        json!({ "sender": sender.as_str(), "matched_by": by.as_str(), "hold": hold_id }),
     )
     .await?;
     let replied = guards::may_reply(conn, wf, message, sender).await?;
@@ -106,7 +106,7 @@ pub(super) async fn hold(
         "sender_name": parsed.from_name,
         "same_domain": same_domain,
         "disowned": super::facts::disowned(wf, parsed, sender),
-        "matched_by": matched_by(by),
+        "matched_by": by.as_str(),
         "subject": parsed.subject,
         "found": replies::found_view(ex),
         "problems": ex.problems,
@@ -132,14 +132,6 @@ pub(super) async fn hold(
     tracing::warn!(ledger_id = message.id, case = %case.reference, %sender, "message from an address the case does not trust; held");
     let language = ex.language.map(|l| l.code());
     finish_on_case(conn, message.id, &outcome, case, language).await
-}
-
-fn matched_by(by: MatchedBy) -> &'static str {
-    match by {
-        MatchedBy::Reference => "reference",
-        MatchedBy::Thread => "thread",
-        MatchedBy::Sender => "sender",
-    }
 }
 
 /// The receipt a held message's sender gets: it names no case, service, institution or item.
