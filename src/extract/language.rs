@@ -32,10 +32,10 @@ static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex is valid")
 });
 
-/// The language of a mail: of its body above the sign-off when that says enough, else of
-/// `subject` and the whole body together.
-pub fn of_mail(subject: &str, body: &str) -> Option<Language> {
-    detect(above_sign_off(body)).or_else(|| detect(&format!("{subject}\n{body}")))
+/// The language of a mail: of `own` (its body above the sign-off, [`above_sign_off`]) when
+/// that says enough, else of `subject` and the whole body together.
+pub fn of_mail(subject: &str, body: &str, own: &str) -> Option<Language> {
+    detect(own).or_else(|| detect(&format!("{subject}\n{body}")))
 }
 
 /// What the sender wrote above their sign-off: `body` up to the first line that closes the
@@ -105,6 +105,7 @@ mod tests {
 
     #[test]
     fn a_signature_in_another_language_does_not_decide() {
+        let of_mail = |subject: &str, body: &str| of_mail(subject, body, above_sign_off(body));
         let body =
             "Добрый день,\n\nВысылаем IP-адрес: 85.120.61.33.\n\nCu stimă,\nSergiu Țurcanu\n\
                     Șef Direcția Tehnologii Informaționale și Securitate Cibernetică\n\

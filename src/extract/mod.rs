@@ -249,11 +249,13 @@ pub fn extract(message: &ParsedMessage, checks: &Checks) -> Extraction {
     } else {
         pasted::cut_out(&body, &pasted)
     };
+    // What the sender wrote above their sign-off tells the language; and a platform named in
+    // the signature or the disclaimer below it ("Responsabil integrare MPass") is no
+    // request: with several named, each would open a case.
+    let own = language::above_sign_off(&body);
     let mut ex = Extraction {
-        language: language::of_mail(&message.subject, &body),
-        // A platform named in the signature or the disclaimer below it ("Responsabil
-        // integrare MPass") is no request: with several named, each would open a case.
-        services: services::services_in(&message.subject, language::above_sign_off(&body)),
+        language: language::of_mail(&message.subject, &body, own),
+        services: services::services_in(&message.subject, own),
         ..Extraction::default()
     };
     read_labelled(&body, &mut ex);

@@ -238,7 +238,7 @@ async fn handle(
                     .enqueue(conn, replies::redirect(wf, message, parsed, ex, target))
                     .await?;
             } else {
-                outcome.push_str("; reply withheld: daily reply limit for this address reached");
+                outcome.push_str(REPLY_WITHHELD);
             }
             finish(
                 conn,
@@ -331,7 +331,7 @@ async fn reply_and_finish(
         filing.case.step
     );
     if !replied {
-        outcome.push_str("; reply withheld: daily reply limit for this address reached");
+        outcome.push_str(REPLY_WITHHELD);
     }
     let language = ex.language.map(|l| l.code());
     finish_on_case(conn, message.id, &outcome, &filing.case, language).await
@@ -357,13 +357,32 @@ async fn answer(
         let ack = replies::acknowledgement(wf, message, parsed, ex, filing);
         wf.composer.enqueue(conn, ack).await?;
     }
-    // The token is issued last: it names the case's data as this transaction leaves it.
+    update_operators(conn, wf, message, parsed, ex, filing, matched_by, replied).await?;
+    Ok(replied)
+}
+
+/// Queues the operators' update of a filed case, with a token issued last: it names the
+/// case's data as this transaction leaves it.
+#[allow(clippy::too_many_arguments)]
+async fn update_operators(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    message: &LedgerMessage,
+    parsed: &ParsedMessage,
+    ex: &Extraction,
+    filing: &Filing,
+    matched_by: MatchedBy,
+    replied: bool,
+) -> Result<()> {
     let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
     let update =
         replies::operator_update(wf, message, parsed, ex, filing, matched_by, &token, replied);
     wf.composer.enqueue(conn, update).await?;
-    Ok(replied)
+    Ok(())
 }
+
+/// Added to a message's outcome when its sender was not answered.
+const REPLY_WITHHELD: &str = "; reply withheld: daily reply limit for this address reached";
 
 async fn finish(
     conn: &mut SqliteConnection,

@@ -8,7 +8,9 @@ use sqlx::SqliteConnection;
 use super::cases::{self, Case};
 use super::filing::{file, Filing};
 use super::requirements::{ItemKind, ServiceRules};
-use super::{finish, guards, new_case_from, notices, replies, Handled, Workflow};
+use super::{
+    finish, guards, new_case_from, replies, update_operators, Handled, Workflow, REPLY_WITHHELD,
+};
 use crate::extract::{Attributes, Extraction};
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::matching::{MatchedBy, Target};
@@ -57,22 +59,11 @@ pub(super) async fn file_on_each(
         let ack = replies::acknowledgement_several(wf, message, parsed, ex, &filings);
         wf.composer.enqueue(conn, ack).await?;
     }
+    // Every case is filed before any token is issued: each names its case as this
+    // transaction leaves it.
     for filing in &filings {
-        // Each token is issued after all filing: it names its case as this transaction
-        // leaves it.
-        let token =
-            notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
-        let update = replies::operator_update(
-            wf,
-            message,
-            parsed,
-            ex,
-            filing,
-            MatchedBy::SeveralPlatforms,
-            &token,
-            replied,
-        );
-        wf.composer.enqueue(conn, update).await?;
+        let by = MatchedBy::SeveralPlatforms;
+        update_operators(conn, wf, message, parsed, ex, filing, by, replied).await?;
     }
     let filed: Vec<String> = filings
         .iter()
@@ -80,7 +71,7 @@ pub(super) async fn file_on_each(
         .collect();
     let mut outcome = format!("several platforms, filed on {}", filed.join(", "));
     if !replied {
-        outcome.push_str("; reply withheld: daily reply limit for this address reached");
+        outcome.push_str(REPLY_WITHHELD);
     }
     // The message belongs to no single case: a reply in its thread is matched by what it
     // names, not sent to the first case.
