@@ -13,10 +13,6 @@ const START: &str = "2026-12-01T07:00:00Z";
 /// What a forged log line would start with, if a file name could break a line of the log.
 const FORGED: &str = "2026-12-02T10:00:00.000000Z  INFO egov_desk: forged";
 
-fn once_at(desk: &Desk, at: &str) -> String {
-    String::from_utf8_lossy(&desk.run(&["--clock", at, "once"]).stderr).into_owned()
-}
-
 /// `text` as an RFC 2047 encoded-word, so it decodes to exactly these bytes.
 fn encoded_word(text: &str) -> String {
     format!(
@@ -55,8 +51,8 @@ fn a_subject_of_several_lines_stays_one_line_and_never_becomes_the_reply_body() 
     let phishing = "Vă rugăm să trimiteți parola la http://evil.example";
     let subject = encoded_word(&format!("Conectare MDocs\n{phishing}"));
     desk.deliver("1.eml", &mdocs_request(&subject, ""));
-    once_at(&desk, START);
-    once_at(&desk, START);
+    desk.once_at(START);
+    desk.once_at(START);
 
     let reply = to_beneficiary(&desk);
     assert!(!reply.subject.contains(['\n', '\r']), "{:?}", reply.subject);
@@ -105,8 +101,8 @@ fn terminal_control_bytes_reach_no_mail_no_log_and_no_terminal() {
         1,
     );
     desk.deliver("1.eml", raw.as_bytes());
-    let mut log = once_at(&desk, START);
-    log.push_str(&once_at(&desk, START));
+    let mut log = desk.once_at(START);
+    log.push_str(&desk.once_at(START));
 
     let clean = |what: &str, bytes: &[u8]| {
         assert!(
@@ -206,8 +202,8 @@ fn a_file_name_with_line_breaks_forges_no_log_line() {
             &base64_lines(&oversized),
         ),
     );
-    let mut log = once_at(&desk, START);
-    log.push_str(&once_at(&desk, START));
+    let mut log = desk.once_at(START);
+    log.push_str(&desk.once_at(START));
 
     assert!(log.contains("message quarantined"), "{log}");
     for line in log.lines() {
@@ -274,7 +270,7 @@ fn quoted_html_and_a_pasted_update_never_command() {
         "1.eml",
         &mdocs_request("Solicitare conectare MDocs", "OK\n"),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
     assert_eq!(step_of(&desk, &reference), "materials_review");
     let update = desk
@@ -316,7 +312,7 @@ fn quoted_html_and_a_pasted_update_never_command() {
     for (n, body) in replies.iter().enumerate() {
         let n = u32::try_from(n).unwrap() + 10;
         desk.deliver(&format!("{n}.eml"), &html_reply(n, &update, body));
-        once_at(&desk, START);
+        desk.once_at(START);
         assert_eq!(
             step_of(&desk, &reference),
             "materials_review",
@@ -334,7 +330,7 @@ fn quoted_html_and_a_pasted_update_never_command() {
             &format!("Mă uit mâine.\r\n\r\n{}", update.text.replace('\n', "\r\n")),
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let case = desk.case(&reference);
     assert_eq!(case["step"], "materials_review", "{case:#}");
     assert!(case["items"]
@@ -352,7 +348,7 @@ fn quoted_html_and_a_pasted_update_never_command() {
             &format!("<div>OK</div><blockquote type=\"cite\">{quoted}</blockquote>"),
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "contract", "token {token}");
 }
 
@@ -369,7 +365,7 @@ fn a_token_written_by_the_beneficiary_never_shadows_the_operators_token() {
             &format!("Tipuri de documente: act (Token: {fake})\n"),
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
     assert_eq!(step_of(&desk, &reference), "materials_review");
     let update = desk
@@ -388,7 +384,7 @@ fn a_token_written_by_the_beneficiary_never_shadows_the_operators_token() {
             &format!("DA\r\n\r\nOn Tue, egov-desk wrote:\r\n{quoted}"),
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "contract");
 }
 
@@ -434,8 +430,8 @@ fn a_flood_of_certificates_files_at_most_the_cap_and_says_so() {
             &base64_lines(pem.as_bytes()),
         ),
     );
-    once_at(&desk, START);
-    once_at(&desk, START);
+    desk.once_at(START);
+    desk.once_at(START);
     let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
     let case = desk.case(&reference);
     let certificates = case["items"]
@@ -486,8 +482,8 @@ fn an_auto_submitted_notification_is_never_answered() {
             "Solicităm conectarea la MDocs.",
         ),
     );
-    once_at(&desk, START);
-    once_at(&desk, START);
+    desk.once_at(START);
+    desk.once_at(START);
     let sent = desk.sent();
     let recipients: Vec<&[String]> = sent.iter().map(|m| m.to.as_slice()).collect();
     assert!(

@@ -13,17 +13,6 @@ const BENEFICIARY: &str = "ion.popescu@asp.gov.md";
 /// Chisinau), so tests never depend on the day they run.
 const START: &str = "2026-12-01T07:00:00Z";
 
-fn once_at(desk: &Desk, at: &str) -> String {
-    String::from_utf8_lossy(&desk.run(&["--clock", at, "once"]).stderr).into_owned()
-}
-
-fn mails(desk: &Desk, purpose_subject: &str, to: &str) -> Vec<Sent> {
-    desk.sent()
-        .into_iter()
-        .filter(|m| m.to == [to] && m.subject.contains(purpose_subject))
-        .collect()
-}
-
 /// The newest mail written for `purpose` (the outbox files are named by id and purpose).
 fn last_of(desk: &Desk, purpose: &str) -> Sent {
     let tag = format!("-{purpose}-");
@@ -51,7 +40,7 @@ fn step_of(desk: &Desk, reference: &str) -> String {
 
 fn opened_mdocs_case(desk: &Desk) -> String {
     desk.deliver("1.eml", &fixture("mail/ro-mdocs-complete.eml"));
-    once_at(desk, START);
+    desk.once_at(START);
     let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
     assert_eq!(step_of(desk, &reference), "materials_review");
     reference
@@ -71,7 +60,7 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
 
     // CONFIRM: items confirmed, the case moves to the contract, the beneficiary is told.
     desk.deliver("2.eml", &operator_reply(2, &update, "DA", ""));
-    once_at(&desk, START);
+    desk.once_at(START);
     let case = desk.case(&reference);
     assert_eq!(case["step"], "contract", "{case:#}");
     assert!(case["items"]
@@ -105,12 +94,12 @@ fn an_mdocs_case_runs_from_first_mail_to_completion_notice_by_operator_replies()
             &format!("{n}.eml"),
             &operator_reply(n, &latest, command, ""),
         );
-        once_at(&desk, START);
+        desk.once_at(START);
         assert_eq!(step_of(&desk, &reference), *after, "after {command}");
         latest = last_of(&desk, "operator_ack");
         assert!(latest.text.contains(command), "{}", latest.text);
     }
-    let completion = mails(&desk, "Finalizat", BENEFICIARY);
+    let completion = desk.mails("Finalizat", BENEFICIARY);
     assert_eq!(completion.len(), 1, "one completion notice");
     assert!(
         completion[0].text.contains("194.0.2.10"),
@@ -177,7 +166,7 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
     let reference = opened_mdocs_case(&desk);
     let update = last_of(&desk, "operator_update");
     let token = token_in(&update.text);
-    let refused = |desk: &Desk| mails(desk, "REFUZAT", OPERATOR).len();
+    let refused = |desk: &Desk| desk.mails("REFUZAT", OPERATOR).len();
 
     // A command only inside quoted text.
     desk.deliver(
@@ -216,7 +205,7 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
             "CONFIRM",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "materials_review");
     assert_eq!(refused(&desk), 4, "each attempt is told to the operators");
     let case = desk.case(&reference);
@@ -238,13 +227,13 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
 
     // The real one works once; the same token again is a replay.
     desk.deliver("ok.eml", &operator_reply(14, &update, "CONFIRM", ""));
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "contract");
     desk.deliver(
         "replay.eml",
         &operator_reply(15, &update, "DONE contract", ""),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(
         step_of(&desk, &reference),
         "contract",
@@ -264,9 +253,9 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
             "Adresa IP publică: 194.0.2.77",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     desk.deliver("stale.eml", &operator_reply(16, &ack, "DONE contract", ""));
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(
         step_of(&desk, &reference),
         "contract",
@@ -280,7 +269,7 @@ fn forged_replayed_altered_stale_and_quoted_commands_change_nothing() {
         "late.eml",
         &operator_reply(17, &update, "DONE contract", ""),
     );
-    once_at(&desk, "2026-12-05T07:00:00Z");
+    desk.once_at("2026-12-05T07:00:00Z");
     assert_eq!(
         step_of(&desk, &reference),
         "contract",
@@ -314,7 +303,7 @@ fn with_an_authserv_id_only_mail_the_agency_server_vouched_for_counts() {
     let update = last_of(&desk, "operator_update");
     // No Authentication-Results, or one written lower down by someone else, or a failure.
     desk.deliver("1.eml", &operator_reply(1, &update, "CONFIRM", ""));
-    once_at(&desk, START);
+    desk.once_at(START);
     desk.deliver(
         "2.eml",
         &operator_reply(
@@ -324,14 +313,14 @@ fn with_an_authserv_id_only_mail_the_agency_server_vouched_for_counts() {
             "Authentication-Results: mx.egov.md; dkim=fail; dmarc=fail\r\n",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "materials_review");
-    assert_eq!(mails(&desk, "REFUZAT", OPERATOR).len(), 2);
+    assert_eq!(desk.mails("REFUZAT", OPERATOR).len(), 2);
     let mut good =
         b"Authentication-Results: mx.egov.md; dkim=pass header.d=egov.md; dmarc=pass\r\n".to_vec();
     good.extend(operator_reply(3, &update, "CONFIRM", ""));
     desk.deliver("3.eml", &good);
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "contract");
 }
 
@@ -399,7 +388,7 @@ fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
             operator_reply(5, &update, "CONFIRM", aligned),
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "materials_review");
     let case = desk.case(&reference);
     assert!(case["items"]
@@ -431,7 +420,7 @@ fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
         "4.eml",
         &stamped(aligned, operator_reply(4, &update, "CONFIRM", "")),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "contract");
 
     // Without an authserv-id too, two authors never command.
@@ -442,7 +431,7 @@ fn a_pass_for_another_domain_or_a_mail_with_several_authors_never_commands() {
         "1.eml",
         &operator_reply(1, &update, "CONFIRM", "From: mallory@evil.example\r\n"),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(step_of(&desk, &reference), "materials_review");
     assert_eq!(refusal_reasons(&desk, &reference), ["several_authors"]);
 }
@@ -482,7 +471,7 @@ fn the_cli_confirms_corrects_rejects_and_completes_without_mail() {
         "STISC",
     ]);
     assert_eq!(step_of(&desk, &reference), "awaiting_materials");
-    once_at(&desk, START);
+    desk.once_at(START);
     let rejection = last_of(&desk, "rejection");
     assert!(
         rejection.text.contains("Certificatul nu este de la STISC"),
@@ -519,16 +508,16 @@ fn reminders_follow_working_days_and_are_never_sent_twice() {
             "Solicităm conectarea la MDocs.\r\nDenumirea sistemului: Registrul\r\nAdresa IP publică: 194.0.2.10",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
-    let reminders = |desk: &Desk| mails(desk, "Memento", BENEFICIARY).len();
+    let reminders = |desk: &Desk| desk.mails("Memento", BENEFICIARY).len();
     // Tue 1 Dec + 5 working days = Tue 8 Dec.
-    once_at(&desk, "2026-12-07T10:00:00Z");
+    desk.once_at("2026-12-07T10:00:00Z");
     assert_eq!(reminders(&desk), 0);
-    once_at(&desk, "2026-12-08T10:00:00Z");
-    once_at(&desk, "2026-12-08T11:00:00Z");
+    desk.once_at("2026-12-08T10:00:00Z");
+    desk.once_at("2026-12-08T11:00:00Z");
     assert_eq!(reminders(&desk), 1, "due once, sent once");
-    let first = mails(&desk, "Memento", BENEFICIARY).remove(0);
+    let first = desk.mails("Memento", BENEFICIARY).remove(0);
     assert!(first.subject.contains(&reference));
     assert!(
         first.text.contains("certificat"),
@@ -536,11 +525,11 @@ fn reminders_follow_working_days_and_are_never_sent_twice() {
         first.text
     );
     assert!(first.text.contains("Tipuri de documente"), "{}", first.text);
-    once_at(&desk, "2026-12-15T10:00:00Z");
+    desk.once_at("2026-12-15T10:00:00Z");
     assert_eq!(reminders(&desk), 2);
     // After two reminders the operators are told, once.
-    once_at(&desk, "2026-12-22T10:00:00Z");
-    once_at(&desk, "2026-12-23T10:00:00Z");
+    desk.once_at("2026-12-22T10:00:00Z");
+    desk.once_at("2026-12-23T10:00:00Z");
     assert_eq!(reminders(&desk), 2);
     let escalations: Vec<Sent> = desk
         .sent()
@@ -576,14 +565,14 @@ fn agency_steps_are_reminded_near_and_past_the_seven_working_days() {
             .count()
     };
     // Complete on Tue 1 Dec; 7 working days end on Thu 10 Dec.
-    once_at(&desk, "2026-12-07T10:00:00Z");
+    desk.once_at("2026-12-07T10:00:00Z");
     assert_eq!(sla(&desk), 0);
-    once_at(&desk, "2026-12-08T10:00:00Z");
+    desk.once_at("2026-12-08T10:00:00Z");
     assert_eq!(sla(&desk), 1, "near the limit");
-    once_at(&desk, "2026-12-10T10:00:00Z");
+    desk.once_at("2026-12-10T10:00:00Z");
     assert_eq!(sla(&desk), 1);
-    once_at(&desk, "2026-12-11T10:00:00Z");
-    once_at(&desk, "2026-12-14T10:00:00Z");
+    desk.once_at("2026-12-11T10:00:00Z");
+    desk.once_at("2026-12-14T10:00:00Z");
     assert_eq!(sla(&desk), 2, "past the limit, once");
     let overdue = desk
         .sent()
@@ -599,10 +588,10 @@ fn holders_of_confirmed_certificates_are_told_before_expiry_with_a_renewal_case(
     let reference = opened_mdocs_case(&desk);
     desk.run(&["--clock", START, "case", "confirm", &reference]);
     // The fixture certificate ends on 2036-11-19.
-    once_at(&desk, "2036-09-25T10:00:00Z");
-    once_at(&desk, "2036-09-26T10:00:00Z");
-    once_at(&desk, "2036-10-25T10:00:00Z");
-    let notices = mails(&desk, "4F3A001B22C0FFEE01", BENEFICIARY);
+    desk.once_at("2036-09-25T10:00:00Z");
+    desk.once_at("2036-09-26T10:00:00Z");
+    desk.once_at("2036-10-25T10:00:00Z");
+    let notices = desk.mails("4F3A001B22C0FFEE01", BENEFICIARY);
     assert_eq!(notices.len(), 2, "60 and 30 days before, each once");
     let cases = desk.cases();
     assert_eq!(cases.len(), 2, "one renewal case, opened once");
@@ -661,7 +650,7 @@ fn bounces_are_linked_to_our_mail_and_never_answered() {
     let report = delivery_report(1, &return_path, &ack.message_id, &ack.subject);
     let before = desk.sent().len();
     desk.deliver("bounce.eml", &report);
-    once_at(&desk, START);
+    desk.once_at(START);
     let new: Vec<Sent> = desk.sent().into_iter().skip(before).collect();
     assert_eq!(new.len(), 1, "only the operators hear of it");
     assert_eq!(new[0].to, [OPERATOR]);
@@ -703,7 +692,7 @@ fn forged_delivery_reports_are_not_linked_and_reach_the_operators_as_ordinary_ma
             &delivery_report(n, &to, &ack.message_id, &ack.subject),
         );
     }
-    once_at(&desk, START);
+    desk.once_at(START);
     assert!(bounced_mail(&desk, &reference).is_empty());
     let case = desk.case(&reference);
     assert!(
@@ -749,10 +738,10 @@ fn without_return_paths_only_a_null_sender_report_about_a_recipient_of_ours_is_l
             .replacen(BENEFICIARY, "someone@evil.example", 1)
             .as_bytes(),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert!(bounced_mail(&desk, &reference).is_empty());
     desk.deliver("3.eml", text.replace("bounce-1@", "bounce-3@").as_bytes());
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(bounced_mail(&desk, &reference).len(), 1);
     let bounces = desk.case(&reference)["timeline"]
         .as_array()
@@ -785,7 +774,7 @@ fn lists_bulk_mail_and_our_own_loop_are_never_answered_and_replies_are_rate_limi
             ),
         );
     }
-    once_at(&desk, START);
+    desk.once_at(START);
     assert!(desk.sent().iter().all(|m| m.to != ["news@lists.md"]));
     // The same sender writing five times gets two answers.
     for i in 0..5 {
@@ -800,7 +789,7 @@ fn lists_bulk_mail_and_our_own_loop_are_never_answered_and_replies_are_rate_limi
             ),
         );
     }
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(
         desk.sent()
             .iter()
@@ -833,7 +822,7 @@ fn a_serial_number_is_checked_against_confirmed_certificates_and_a_contract_mean
              Nr. serie certificat vechi: 0A0B0C0D0E\r\n",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let second = desk.cases()[1]["reference"].as_str().unwrap().to_string();
     let case = desk.case(&second);
     let lookup = |serial: &str| {
@@ -861,7 +850,7 @@ fn a_serial_number_is_checked_against_confirmed_certificates_and_a_contract_mean
     // and only the annex is asked for, naming the earlier contract.
     desk.run(&["--clock", START, "case", "confirm", &second]);
     assert_eq!(step_of(&desk, &second), "contract");
-    once_at(&desk, START);
+    desk.once_at(START);
     let progress = last_of(&desk, "progress");
     assert!(progress.text.contains(&first), "{}", progress.text);
     assert!(progress.text.contains("anex"), "{}", progress.text);

@@ -16,10 +16,6 @@ const START: &str = "2026-12-01T07:00:00Z";
 const LATER: &str = "2026-12-01T08:00:00Z";
 const LATER_STILL: &str = "2026-12-01T09:00:00Z";
 
-fn once_at(desk: &Desk, at: &str) -> String {
-    String::from_utf8_lossy(&desk.run(&["--clock", at, "once"]).stderr).into_owned()
-}
-
 /// The mails written for `purpose` (the outbox files are named by id and purpose).
 fn of_purpose(desk: &Desk, purpose: &str) -> Vec<Sent> {
     let tag = format!("-{purpose}-");
@@ -38,7 +34,7 @@ fn to(desk: &Desk, address: &str) -> Vec<Sent> {
 
 fn opened_mdocs_case(desk: &Desk) -> String {
     desk.deliver("1.eml", &fixture("mail/ro-mdocs-complete.eml"));
-    once_at(desk, START);
+    desk.once_at(START);
     desk.cases()[0]["reference"].as_str().unwrap().to_string()
 }
 
@@ -89,7 +85,7 @@ fn a_stranger_using_a_cases_tag_is_held_told_nothing_and_filed_only_when_an_oper
     let before = desk.case(&reference);
 
     desk.deliver("2.eml", &strangers_materials(&reference, 1));
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
 
     let held = desk.case(&reference);
     assert_eq!(values(&held), values(&before), "nothing filed");
@@ -136,7 +132,7 @@ fn a_stranger_using_a_cases_tag_is_held_told_nothing_and_filed_only_when_an_oper
     assert!(notice.raw.windows(12).any(|w| w == b"original.eml"));
 
     desk.deliver("3.eml", &operator_reply(1, notice, "ACCEPT"));
-    once_at(&desk, LATER_STILL);
+    desk.once_at(LATER_STILL);
 
     let accepted = desk.case(&reference);
     assert!(values(&accepted).contains(&"194.0.2.66".to_string()));
@@ -162,7 +158,7 @@ fn a_stranger_using_a_cases_tag_is_held_told_nothing_and_filed_only_when_an_oper
             "Adresa IP publică: 194.0.2.67\r\n",
         ),
     );
-    once_at(&desk, "2026-12-01T10:00:00Z");
+    desk.once_at("2026-12-01T10:00:00Z");
     assert!(values(&desk.case(&reference)).contains(&"194.0.2.67".to_string()));
     assert_eq!(
         of_purpose(&desk, "operator_held").len(),
@@ -192,7 +188,7 @@ fn a_stranger_answering_in_a_cases_thread_is_held_and_a_rejection_files_nothing(
             "Adresa IP publică: 194.0.2.66\r\n",
         ),
     );
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(values(&desk.case(&reference)), before);
     let notice = of_purpose(&desk, "operator_held").remove(0);
     assert!(
@@ -205,14 +201,14 @@ fn a_stranger_answering_in_a_cases_thread_is_held_and_a_rejection_files_nothing(
 
     // A confirmation does not say which decision was meant: refused, nothing changes.
     desk.deliver("3.eml", &operator_reply(1, &notice, "DA"));
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(desk.case(&reference)["held"].as_array().unwrap().len(), 1);
 
     desk.deliver(
         "4.eml",
         &operator_reply(2, &notice, "REJECT nu este din instituție"),
     );
-    once_at(&desk, LATER_STILL);
+    desk.once_at(LATER_STILL);
     let case = desk.case(&reference);
     assert_eq!(values(&case), before);
     assert!(case["held"].as_array().unwrap().is_empty());
@@ -222,7 +218,7 @@ fn a_stranger_answering_in_a_cases_thread_is_held_and_a_rejection_files_nothing(
 
     // The token was spent: replaying the decision changes nothing either.
     desk.deliver("5.eml", &operator_reply(3, &notice, "ACCEPT"));
-    once_at(&desk, "2026-12-01T10:00:00Z");
+    desk.once_at("2026-12-01T10:00:00Z");
     let case = desk.case(&reference);
     assert_eq!(values(&case), before);
     assert!(case["contacts"].as_array().unwrap().is_empty());
@@ -243,7 +239,7 @@ fn a_colleague_at_the_contacts_domain_is_held_too_with_the_domain_named() {
             "Adresa IP publică: 194.0.2.11\r\n",
         ),
     );
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(values(&desk.case(&reference)), before);
     let notice = of_purpose(&desk, "operator_held").remove(0);
     assert!(
@@ -296,8 +292,8 @@ fn forged_mail_makes_at_most_the_daily_limit_of_answers_to_a_victim_and_one_noti
             ),
         );
     }
-    once_at(&desk, START);
-    once_at(&desk, START);
+    desk.once_at(START);
+    desk.once_at(START);
 
     let warnings = to(&desk, victim);
     assert_eq!(warnings.len(), 10, "workflow.max_replies_per_day");
@@ -317,7 +313,7 @@ fn forged_mail_makes_at_most_the_daily_limit_of_answers_to_a_victim_and_one_noti
     for n in 0..15 {
         desk.deliver(&format!("eve-{n}.eml"), &strangers_materials(&reference, n));
     }
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(to(&desk, STRANGER).len(), 10);
     assert_eq!(of_purpose(&desk, "operator_reply_limit").len(), 2);
 }
@@ -327,7 +323,7 @@ fn a_different_message_reusing_a_message_id_is_recorded_processed_and_reported()
     let desk = Desk::new();
     let original = fixture("mail/ro-mdocs-complete.eml");
     desk.deliver("1.eml", &original);
-    once_at(&desk, START);
+    desk.once_at(START);
     assert_eq!(desk.cases().len(), 1);
 
     // Someone who learnt the Message-ID sends another message under it.
@@ -341,7 +337,7 @@ fn a_different_message_reusing_a_message_id_is_recorded_processed_and_reported()
             "Vă rugăm să conectați sistemul la MSign.\r\nDenumirea sistemului: Portal Fals\r\nAdresa IP: 203.0.113.9\r\n",
         ),
     );
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     let cases = desk.cases();
     assert_eq!(
         cases.len(),
@@ -359,7 +355,7 @@ fn a_different_message_reusing_a_message_id_is_recorded_processed_and_reported()
     let mut again = b"Received: from relay.asp.gov.md by mx.egov.md; Tue, 1 Dec 2026 09:00:00 +0200\r\nDelivered-To: servicii@egov.md\r\n".to_vec();
     again.extend_from_slice(&original);
     desk.deliver("3.eml", &again);
-    let log = once_at(&desk, LATER_STILL);
+    let log = desk.once_at(LATER_STILL);
     assert!(log.contains("copy of a message already handled"), "{log}");
     assert_eq!(to(&desk, BENEFICIARY).len(), 1);
     assert_eq!(of_purpose(&desk, "operator_reused_id").len(), 1);
@@ -383,7 +379,7 @@ fn a_reference_guessed_by_counting_names_no_case() {
             "Adresa IP publică: 194.0.2.66\r\n",
         ),
     );
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(values(&desk.case(&reference)), before);
     assert!(of_purpose(&desk, "operator_held").is_empty());
     let forwarded = of_purpose(&desk, "operator_forward");
@@ -406,7 +402,7 @@ fn mail_our_server_says_the_contacts_domain_did_not_send_is_held_not_filed() {
             "Adresa IP publică: 194.0.2.66\r\n",
         ),
     );
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(values(&desk.case(&reference)), before, "nothing filed");
     let notice = of_purpose(&desk, "operator_held").remove(0);
     assert!(notice.text.contains("DMARC"), "{}", notice.text);
@@ -422,7 +418,7 @@ fn mail_our_server_says_the_contacts_domain_did_not_send_is_held_not_filed() {
             "Adresa IP publică: 194.0.2.67\r\n",
         ),
     );
-    once_at(&desk, LATER_STILL);
+    desk.once_at(LATER_STILL);
     assert!(values(&desk.case(&reference)).contains(&"194.0.2.67".to_string()));
     assert_eq!(of_purpose(&desk, "operator_held").len(), 1);
 }
@@ -453,7 +449,7 @@ fn sub_addresses_of_one_mailbox_share_its_daily_limit_and_our_own_are_never_answ
             "Dorim conectarea la MDocs.\r\n",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let answers = desk
         .sent()
         .into_iter()
@@ -499,7 +495,7 @@ fn mail_naming_several_authors_is_nobodys_as_a_contact() {
             "Adresa IP publică: 194.0.2.78\r\n",
         ),
     );
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(values(&desk.case(&reference)), before, "nothing filed");
     assert_eq!(of_purpose(&desk, "operator_held").len(), 2);
 }
@@ -548,7 +544,7 @@ fn a_command_bare_in_one_version_of_a_reply_and_quoted_or_forwarded_in_the_other
             &format!("Vezi mai jos.\r\n---------- Forwarded message ---------\r\nDA\r\nToken: {token}\r\n"),
         ),
     );
-    once_at(&desk, LATER);
+    desk.once_at(LATER);
     assert_eq!(desk.case(&reference)["step"], step, "nothing confirmed");
     assert_eq!(of_purpose(&desk, "operator_refused").len(), 2);
 
@@ -562,6 +558,6 @@ fn a_command_bare_in_one_version_of_a_reply_and_quoted_or_forwarded_in_the_other
             &format!("<div>DA</div><div class=\"gmail_quote\"><blockquote><div>Token: {token}</div></blockquote></div>"),
         ),
     );
-    once_at(&desk, LATER_STILL);
+    desk.once_at(LATER_STILL);
     assert_ne!(desk.case(&reference)["step"], step, "confirmed");
 }

@@ -11,17 +11,6 @@ const BENEFICIARY: &str = "ion.popescu@asp.gov.md";
 /// Tuesday 1 December 2026, 09:00 in Chisinau: tests never depend on the day they run.
 const START: &str = "2026-12-01T07:00:00Z";
 
-fn once_at(desk: &Desk, at: &str) -> String {
-    String::from_utf8_lossy(&desk.run(&["--clock", at, "once"]).stderr).into_owned()
-}
-
-fn mails(desk: &Desk, purpose_subject: &str, to: &str) -> Vec<Sent> {
-    desk.sent()
-        .into_iter()
-        .filter(|m| m.to == [to] && m.subject.contains(purpose_subject))
-        .collect()
-}
-
 /// The kinds and values filed on a case.
 fn items(desk: &Desk, reference: &str) -> Vec<(String, String)> {
     desk.case(reference)["items"]
@@ -67,7 +56,7 @@ fn a_request_for_two_platforms_opens_a_case_for_each_and_is_answered_once() {
             TWO_PLATFORMS,
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
 
     assert_eq!(desk.cases().len(), 2, "{:#?}", desk.cases());
     let mpass = reference_of(&desk, "mpass");
@@ -138,7 +127,7 @@ fn an_open_case_for_one_of_the_platforms_takes_the_materials_instead_of_a_second
             "Bună ziua,\r\nDorim conectarea la MSign.\r\nDenumirea sistemului: Registrul Actelor Locale\r\n",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let msign = reference_of(&desk, "msign");
     desk.deliver(
         "2.eml",
@@ -150,7 +139,7 @@ fn an_open_case_for_one_of_the_platforms_takes_the_materials_instead_of_a_second
             TWO_PLATFORMS,
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
 
     assert_eq!(desk.cases().len(), 2, "{:#?}", desk.cases());
     assert_eq!(reference_of(&desk, "msign"), msign);
@@ -176,7 +165,7 @@ fn an_open_case_for_one_of_the_platforms_takes_the_materials_instead_of_a_second
             "Pentru MPass: LogoutRequest https://acte.gov.md/saml/logout",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     assert!(
         items(&desk, &mpass).iter().any(|(k, _)| k == "url"),
         "{:?}",
@@ -198,7 +187,7 @@ fn a_request_for_several_platforms_restarts_the_reminder_clock_of_the_case_it_re
             "Bună ziua,\r\nDorim conectarea la MSign.\r\nDenumirea sistemului: Registrul Actelor Locale\r\n",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let msign = reference_of(&desk, "msign");
     // Monday 7 December: a mail for MPass and MSign reaches the open MSign case (it carries
     // nothing MSign asks for, so the case still waits on the beneficiary).
@@ -212,18 +201,18 @@ fn a_request_for_several_platforms_restarts_the_reminder_clock_of_the_case_it_re
             "Bună ziua,\r\nDorim conectarea la MPass și MSign.\r\nAtribute: FirstName, LastName\r\n",
         ),
     );
-    once_at(&desk, "2026-12-07T08:00:00Z");
+    desk.once_at("2026-12-07T08:00:00Z");
     let reminders = |desk: &Desk| -> usize {
-        mails(desk, "Memento", BENEFICIARY)
+        desk.mails("Memento", BENEFICIARY)
             .iter()
             .filter(|m| m.subject.contains(&msign))
             .count()
     };
     // Five working days after the first mail, but one after the last: no reminder yet.
-    once_at(&desk, "2026-12-08T10:00:00Z");
+    desk.once_at("2026-12-08T10:00:00Z");
     assert_eq!(reminders(&desk), 0);
     // Five working days after the last mail.
-    once_at(&desk, "2026-12-14T10:00:00Z");
+    desk.once_at("2026-12-14T10:00:00Z");
     assert_eq!(reminders(&desk), 1);
 }
 
@@ -258,7 +247,7 @@ fn the_case_speaks_the_language_its_beneficiary_last_wrote_in() {
              Kind regards,\r\nIon Popescu",
         ),
     );
-    once_at(&desk, START);
+    desk.once_at(START);
     let case = desk.case(&reference);
     assert_eq!(case["language"], "en");
     assert!(case["timeline"]
@@ -267,8 +256,8 @@ fn the_case_speaks_the_language_its_beneficiary_last_wrote_in() {
         .iter()
         .any(|e| e["kind"] == "language" && e["detail"]["to"] == "en"));
     // Tue 1 Dec + 5 working days: the reminder is in the language they wrote in.
-    once_at(&desk, "2026-12-08T10:00:00Z");
-    let reminder = mails(&desk, "Reminder", BENEFICIARY);
+    desk.once_at("2026-12-08T10:00:00Z");
+    let reminder = desk.mails("Reminder", BENEFICIARY);
     assert_eq!(
         reminder.len(),
         1,
@@ -292,8 +281,8 @@ fn the_case_speaks_the_language_its_beneficiary_last_wrote_in() {
             "Здравствуйте,\r\n\r\nТипы документов: договор, акт\r\n\r\nС уважением,\r\nИон Попеску",
         ),
     );
-    once_at(&desk, "2026-12-08T11:00:00Z");
+    desk.once_at("2026-12-08T11:00:00Z");
     assert_eq!(desk.case(&reference)["language"], "ru");
-    once_at(&desk, "2026-12-15T11:00:00Z");
-    assert_eq!(mails(&desk, "Напоминание", BENEFICIARY).len(), 1);
+    desk.once_at("2026-12-15T11:00:00Z");
+    assert_eq!(desk.mails("Напоминание", BENEFICIARY).len(), 1);
 }

@@ -110,6 +110,19 @@ impl Desk {
         out
     }
 
+    /// Runs one `once` pass with the clock at `at`; returns what it logged.
+    pub fn once_at(&self, at: &str) -> String {
+        String::from_utf8_lossy(&self.run(&["--clock", at, "once"]).stderr).into_owned()
+    }
+
+    /// The mails sent to `to` alone whose subject contains `subject_part`.
+    pub fn mails(&self, subject_part: &str, to: &str) -> Vec<Sent> {
+        self.sent()
+            .into_iter()
+            .filter(|m| m.to == [to] && m.subject.contains(subject_part))
+            .collect()
+    }
+
     /// Runs `once` `n` times (a pass, then one more to move and send what the first left);
     /// returns what they logged.
     pub fn passes(&self, n: usize) -> String {
