@@ -38,6 +38,14 @@ fn step_of(desk: &Desk, reference: &str) -> String {
     desk.case(reference)["step"].as_str().unwrap().to_string()
 }
 
+/// The first update the operators were sent (the outbox files are named by purpose).
+fn first_operator_update(desk: &Desk) -> Sent {
+    desk.sent()
+        .into_iter()
+        .find(|m| m.file.to_string_lossy().contains("-operator_update-"))
+        .expect("the operators' update")
+}
+
 fn to_beneficiary(desk: &Desk) -> Sent {
     desk.sent()
         .into_iter()
@@ -273,11 +281,7 @@ fn quoted_html_and_a_pasted_update_never_command() {
     desk.once_at(START);
     let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
     assert_eq!(step_of(&desk, &reference), "materials_review");
-    let update = desk
-        .sent()
-        .into_iter()
-        .find(|m| m.file.to_string_lossy().contains("-operator_update-"))
-        .expect("the operators' update");
+    let update = first_operator_update(&desk);
     let token = token_in(&update.text);
     assert!(
         update.text.lines().any(|l| l.trim_end() == "> OK"),
@@ -368,11 +372,7 @@ fn a_token_written_by_the_beneficiary_never_shadows_the_operators_token() {
     desk.once_at(START);
     let reference = desk.cases()[0]["reference"].as_str().unwrap().to_string();
     assert_eq!(step_of(&desk, &reference), "materials_review");
-    let update = desk
-        .sent()
-        .into_iter()
-        .find(|m| m.file.to_string_lossy().contains("-operator_update-"))
-        .expect("the operators' update");
+    let update = first_operator_update(&desk);
     let quoted: String = update.text.lines().map(|l| format!("> {l}\r\n")).collect();
     desk.deliver(
         "2.eml",
