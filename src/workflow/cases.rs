@@ -435,3 +435,22 @@ pub async fn set_system_name_if_missing(
     .context("recording the system name")?;
     Ok(())
 }
+
+/// Sets the status of the case's item of this kind and value.
+pub async fn set_status_of(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    kind: ItemKind,
+    value: &str,
+    status: ItemStatus,
+) -> Result<()> {
+    sqlx::query("UPDATE case_items SET status = ? WHERE case_id = ? AND kind = ? AND value = ?")
+        .bind(status.as_str())
+        .bind(case_id)
+        .bind(kind.as_str())
+        .bind(value)
+        .execute(&mut *conn)
+        .await
+        .context("changing an item's status")?;
+    Ok(())
+}

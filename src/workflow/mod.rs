@@ -3,6 +3,7 @@
 //! the replies — all in one transaction, so a crash leaves either everything or nothing.
 
 mod act;
+pub mod apply;
 pub mod audit;
 pub mod authres;
 mod bounces;
@@ -17,6 +18,7 @@ mod guards;
 pub mod holds;
 mod notices;
 mod operator;
+pub mod plan;
 pub mod reminders;
 mod replies;
 pub mod requirements;
