@@ -44,6 +44,7 @@ use crate::parse::{parse_within, Limits, ParsedMessage};
 use crate::settings::{CertificateSettings, Settings};
 use cases::{Case, NewCase};
 use filing::{file, Filing};
+use plan::{CasePlan, Change, Snapshot};
 
 /// What the workflow stage needs, built once at start-up.
 pub struct Workflow {
@@ -423,32 +424,28 @@ async fn finish_on_case(
 pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Result<Case> {
     let mut tx = begin_write(pool).await?;
     let case = cases::open(&mut tx, new).await?;
-    audit::record(
-        &mut tx,
-        case.id,
-        &audit::Actor::cli(),
-        None,
-        "opened",
-        serde_json::json!({ "service": case.service.key(), "institution": case.institution }),
-    )
-    .await?;
-    let mut known = Vec::new();
+    let mut changes = vec![filing::opened(&case)];
     if let Some(name) = &case.system_name {
         // Typed by an operator: it needs no confirmation.
-        let status = cases::ItemStatus::Confirmed;
-        cases::file_item(
-            &mut tx,
-            case.id,
-            ItemKind::SystemName,
-            name,
-            &serde_json::json!({}),
-            status,
-            None,
-        )
-        .await?;
-        known.push((ItemKind::SystemName, name.as_str()));
+        changes.push(Change::File {
+            kind: ItemKind::SystemName,
+            value: name.clone(),
+            detail: serde_json::json!({}),
+            status: cases::ItemStatus::Confirmed,
+        });
     }
-    let missing = wf.requirements.missing(case.service, &known);
+    let before = Snapshot {
+        case: case.clone(),
+        items: Vec::new(),
+    };
+    let missing = before.with(&changes).missing(&wf.requirements);
+    let plan = CasePlan {
+        case_id: case.id,
+        actor: audit::Actor::cli(),
+        cause: None,
+        changes,
+    };
+    apply::apply(&mut tx, &plan).await?;
     wf.composer
         .enqueue(&mut tx, replies::case_opened(wf, &case, &missing))
         .await?;
