@@ -10,6 +10,7 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use super::audit::{self, Actor};
+use super::outcome::Outcome;
 use super::{cases, finish, notices, Handled, Workflow};
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::outbox::returns::{self, OurMail};
@@ -27,7 +28,6 @@ pub(super) async fn link(
     let Some(mail) = reported_mail(conn, wf, parsed, report).await? else {
         if report.original_message_id.is_some() {
             tracing::warn!(
-                ledger_id = message.id,
                 original = report.original_message_id.as_deref(),
                 "a delivery report not tied to our mail by its return path; forwarded as ordinary mail"
             );
@@ -78,17 +78,11 @@ pub(super) async fn link(
     wf.composer
         .enqueue(conn, notices::bounce(wf, message, case.as_ref(), context))
         .await?;
-    let outcome = format!("delivery report on outbox #{outbox_id}: {detail}");
-    tracing::warn!(ledger_id = message.id, outbox_id, %detail, "one of our mails bounced");
-    let mut handled = finish(
-        conn,
-        message.id,
-        MessageState::Processed,
-        &outcome,
-        case.as_ref().map(|c| c.id),
-        None,
-    )
-    .await?;
+    tracing::warn!(outbox_id, %detail, "one of our mails bounced");
+    let outcome = Outcome::Bounce { outbox_id, detail };
+    let state = MessageState::Processed;
+    let case_id = case.as_ref().map(|c| c.id);
+    let mut handled = finish(conn, message.id, state, outcome, case_id, None).await?;
     handled.case = case.map(|c| c.reference);
     Ok(Some(handled))
 }

@@ -66,7 +66,6 @@ pub(super) async fn reused_message_id(
     subject: &str,
 ) -> Result<()> {
     tracing::warn!(
-        ledger_id = message.id,
         earlier,
         "message reuses the Message-ID of another; operators told"
     );

@@ -18,7 +18,9 @@ mod guards;
 pub mod holds;
 mod notices;
 mod operator;
+pub mod outcome;
 pub mod plan;
+mod received;
 pub mod reminders;
 mod replies;
 pub mod requirements;
@@ -28,22 +30,24 @@ pub mod step;
 pub mod tokens;
 
 use anyhow::{Context, Result};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{Connection, SqliteConnection, SqlitePool};
+use tracing::Instrument;
 
 pub use requirements::{ItemKind, Requirements};
 pub use samples::sample_contexts;
 pub use step::{Step, WaitingOn};
 
+pub use outcome::Outcome;
+
 use crate::db::begin_write;
-use crate::domain::{CaseRef, EmailAddress, Service};
+use crate::domain::CaseRef;
 use crate::extract::{extract, Checks, Extraction};
 use crate::ledger::{self, LedgerMessage, MessageState};
-use crate::matching::{self, MatchedBy, Route};
 use crate::outbox::Composer;
 use crate::parse::{parse_within, Limits, ParsedMessage};
 use crate::settings::{CertificateSettings, Settings};
 use cases::{Case, NewCase};
-use filing::{file, Filing};
+use filing::Filing;
 use plan::{CasePlan, Change, Snapshot};
 
 /// What the workflow stage needs, built once at start-up.
@@ -67,8 +71,8 @@ pub struct Handled {
     pub ledger_id: i64,
     /// Final state.
     pub state: MessageState,
-    /// What was done, in a few words.
-    pub outcome: String,
+    /// What was done.
+    pub outcome: Outcome,
     /// The case it was filed on.
     pub case: Option<CaseRef>,
 }
@@ -112,36 +116,50 @@ pub async fn process_batch(pool: &SqlitePool, wf: &Workflow) -> Result<Vec<Handl
     let mut tx = begin_write(pool).await?;
     let mut handled = Vec::with_capacity(messages.len());
     for (message, analysis) in messages.iter().zip(&analyses) {
-        sqlx::query("SAVEPOINT message")
-            .execute(&mut *tx)
-            .await
-            .context("starting a savepoint")?;
-        let result = match analysis {
-            Ok((parsed, ex)) => handle(&mut tx, wf, message, parsed, ex).await,
-            Err(reason) => quarantine(&mut tx, wf, message, reason).await,
-        };
-        let done = match result {
-            Ok(done) => done,
-            Err(error) => {
-                // One bad message must not block the ones behind it: undo what it did and
-                // quarantine it, so the operators look at it instead.
-                sqlx::query("ROLLBACK TO message")
-                    .execute(&mut *tx)
-                    .await
-                    .context("rolling back a failed message")?;
-                tracing::error!(ledger_id = message.id, error = %format!("{error:#}"), "processing failed; quarantining");
-                let reason = format!("internal error while processing: {error:#}");
-                quarantine(&mut tx, wf, message, &reason).await?
-            }
-        };
-        sqlx::query("RELEASE message")
-            .execute(&mut *tx)
-            .await
-            .context("ending a savepoint")?;
+        let span = tracing::info_span!(
+            "message",
+            ledger_id = message.id,
+            case = tracing::field::Empty
+        );
+        let done = process_one(&mut tx, wf, message, analysis)
+            .instrument(span)
+            .await?;
         handled.push(done);
     }
     tx.commit().await.context("committing processed messages")?;
     Ok(handled)
+}
+
+/// Handles one message inside its own savepoint: what it did is kept whole, or undone whole
+/// and the message quarantined instead.
+async fn process_one(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    message: &LedgerMessage,
+    analysis: &Result<(ParsedMessage, Extraction), String>,
+) -> Result<Handled> {
+    let mut savepoint = conn.begin().await.context("starting a savepoint")?;
+    let result = match analysis {
+        Ok((parsed, ex)) => received::handle(&mut savepoint, wf, message, parsed, ex).await,
+        Err(reason) => quarantine(&mut savepoint, wf, message, reason).await,
+    };
+    match result {
+        Ok(done) => {
+            savepoint.commit().await.context("ending a savepoint")?;
+            Ok(done)
+        }
+        Err(error) => {
+            // One bad message must not block the ones behind it: undo what it did and
+            // quarantine it, so the operators look at it instead.
+            savepoint
+                .rollback()
+                .await
+                .context("rolling back a failed message")?;
+            tracing::error!(error = %format!("{error:#}"), "processing failed; quarantining");
+            let reason = format!("internal error while processing: {error:#}");
+            quarantine(conn, wf, message, &reason).await
+        }
+    }
 }
 
 /// Parses and extracts one message (CPU only; the caller runs it off the async threads).
@@ -168,240 +186,38 @@ async fn quarantine(
     message: &LedgerMessage,
     reason: &str,
 ) -> Result<Handled> {
-    tracing::warn!(ledger_id = message.id, %reason, "message quarantined");
+    tracing::warn!(%reason, "message quarantined");
     let draft = replies::quarantine_report(wf, message, reason);
     wf.composer.enqueue(conn, draft).await?;
+    let outcome = Outcome::Quarantined(reason.to_string());
     finish(
         conn,
         message.id,
         MessageState::Quarantined,
-        reason,
+        outcome,
         None,
         None,
     )
     .await
 }
 
-async fn handle(
-    conn: &mut SqliteConnection,
-    wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
-) -> Result<Handled> {
-    let sender = parsed
-        .from
-        .clone()
-        .context("parsed message without sender")?;
-    // `servicii+anything@` is our own mailbox too (return paths use it).
-    let ours = sender.mailbox() == wf.settings.agency.address
-        || parsed
-            .loop_marks
-            .iter()
-            .any(|m| m.contains(wf.settings.agency.address.as_str()));
-    if let Some(earlier) = message.reuses_id_of {
-        guards::reused_message_id(conn, wf, message, earlier, Some(&sender), &parsed.subject)
-            .await?;
-    }
-    if !ours && parsed.automated.is_none() && operator::is_command_attempt(wf, parsed, &sender) {
-        return operator::handle(conn, wf, message, parsed, &sender).await;
-    }
-    if let Some(report) = &parsed.report {
-        if let Some(handled) = bounces::link(conn, wf, message, parsed, report).await? {
-            return Ok(handled);
-        }
-    }
-    let facts = facts::facts(conn, wf, &sender, ours, parsed, ex).await?;
-    let route = matching::route(&facts);
-    let language = ex.language.map(|l| l.code());
-    match route {
-        Route::Hold { id, by } => {
-            let case = cases::by_id(conn, id).await?;
-            holds::hold(conn, wf, message, parsed, ex, &case, by, &sender).await
-        }
-        Route::Case { id, by } => {
-            let case = cases::by_id(conn, id).await?;
-            let filing = file(conn, wf, case, false, message.id, sender.as_str(), ex).await?;
-            tracing::info!(ledger_id = message.id, case = %filing.case.reference, matched_by = ?by, "message filed on case");
-            reply_and_finish(conn, wf, message, parsed, ex, filing, by).await
-        }
-        Route::NewCase(service) => {
-            let case = cases::open(conn, &new_case_from(&sender, ex, service)).await?;
-            tracing::info!(ledger_id = message.id, case = %case.reference, %service, "case opened from a first mail");
-            let filing = file(conn, wf, case, true, message.id, sender.as_str(), ex).await?;
-            reply_and_finish(conn, wf, message, parsed, ex, filing, MatchedBy::Opened).await
-        }
-        Route::Several(targets) => {
-            several::file_on_each(conn, wf, message, parsed, ex, &targets).await
-        }
-        Route::Redirect(target) => {
-            let mut outcome = format!("redirected to the {} procedure", target.display_name());
-            if guards::may_reply(conn, wf, message, &sender).await? {
-                wf.composer
-                    .enqueue(conn, replies::redirect(wf, message, parsed, ex, target))
-                    .await?;
-            } else {
-                outcome.push_str(REPLY_WITHHELD);
-            }
-            finish(
-                conn,
-                message.id,
-                MessageState::Processed,
-                &outcome,
-                None,
-                language,
-            )
-            .await
-        }
-        Route::Operators(why) => {
-            // The warning is an automatic answer like any other: it counts against the daily
-            // limit, so forged mail cannot make the desk warn a victim over and over.
-            if ex.has_private_key()
-                && !matches!(why, matching::Unmatched::Automated(_))
-                && guards::may_reply(conn, wf, message, &sender).await?
-            {
-                wf.composer
-                    .enqueue(conn, replies::private_key_warning(wf, message, parsed, ex))
-                    .await?;
-            }
-            let (draft, outcome) = replies::operator_forward(wf, message, parsed, ex, &why, &facts);
-            wf.composer.enqueue(conn, draft).await?;
-            tracing::info!(ledger_id = message.id, %outcome, "message forwarded to the operators");
-            let case_id = match why {
-                matching::Unmatched::ClosedCase(id) => Some(id),
-                _ => None,
-            };
-            finish(
-                conn,
-                message.id,
-                MessageState::Processed,
-                &outcome,
-                case_id,
-                language,
-            )
-            .await
-        }
-        Route::Ignore(why) => {
-            tracing::info!(
-                ledger_id = message.id,
-                reason = why,
-                "message recorded; nothing automatic to do"
-            );
-            finish(
-                conn,
-                message.id,
-                MessageState::Processed,
-                why,
-                None,
-                language,
-            )
-            .await
-        }
-    }
-}
-
-/// The case a first mail opens for `service`: the sender is its contact, and its
-/// institution is the one the mail names (or the sender's domain).
-fn new_case_from(sender: &EmailAddress, ex: &Extraction, service: Service) -> NewCase {
-    NewCase {
-        service,
-        institution: ex
-            .institution
-            .clone()
-            .unwrap_or_else(|| sender.domain().to_string()),
-        contact: sender.clone(),
-        system_name: ex.system_name.clone(),
-        language: ex.language,
-        renews_serial: None,
-    }
-}
-
-async fn reply_and_finish(
-    conn: &mut SqliteConnection,
-    wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
-    filing: Filing,
-    matched_by: MatchedBy,
-) -> Result<Handled> {
-    let replied = answer(conn, wf, message, parsed, ex, &filing, matched_by).await?;
-    let mut outcome = format!(
-        "filed on {}: {} new item(s), {} still missing, step {}",
-        filing.case.reference,
-        filing.new_items.len(),
-        filing.missing.len(),
-        filing.case.step
-    );
-    if !replied {
-        outcome.push_str(REPLY_WITHHELD);
-    }
-    let language = ex.language.map(|l| l.code());
-    finish_on_case(conn, message.id, &outcome, &filing.case, language).await
-}
-
-/// Answers a filed message: the sender's acknowledgement (within the daily limit) and the
-/// operators' update with a token. Returns whether the sender was answered.
-async fn answer(
-    conn: &mut SqliteConnection,
-    wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
-    filing: &Filing,
-    matched_by: MatchedBy,
-) -> Result<bool> {
-    let sender = parsed
-        .from
-        .clone()
-        .context("parsed message without sender")?;
-    let replied = guards::may_reply(conn, wf, message, &sender).await?;
-    if replied {
-        let ack = replies::acknowledgement(wf, message, parsed, ex, filing);
-        wf.composer.enqueue(conn, ack).await?;
-    }
-    update_operators(conn, wf, message, parsed, ex, filing, matched_by, replied).await?;
-    Ok(replied)
-}
-
-/// Queues the operators' update of a filed case, with a token issued last: it names the
-/// case's data as this transaction leaves it.
-#[allow(clippy::too_many_arguments)]
-async fn update_operators(
-    conn: &mut SqliteConnection,
-    wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
-    filing: &Filing,
-    matched_by: MatchedBy,
-    replied: bool,
-) -> Result<()> {
-    let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
-    let update =
-        replies::operator_update(wf, message, parsed, ex, filing, matched_by, &token, replied);
-    wf.composer.enqueue(conn, update).await?;
-    Ok(())
-}
-
-/// Added to a message's outcome when its sender was not answered.
-const REPLY_WITHHELD: &str = "; reply withheld: daily reply limit for this address reached";
-
+/// Records what became of message `ledger_id` in the ledger.
 async fn finish(
     conn: &mut SqliteConnection,
     ledger_id: i64,
     state: MessageState,
-    outcome: &str,
+    outcome: Outcome,
     case_id: Option<i64>,
     language: Option<&str>,
 ) -> Result<Handled> {
-    if !ledger::finish(conn, ledger_id, state, outcome, case_id, language).await? {
+    let text = outcome.to_string();
+    if !ledger::finish(conn, ledger_id, state, &text, case_id, language).await? {
         anyhow::bail!("message {ledger_id} was no longer waiting; another process handled it");
     }
     Ok(Handled {
         ledger_id,
         state,
-        outcome: outcome.to_string(),
+        outcome,
         case: None,
     })
 }
@@ -410,7 +226,7 @@ async fn finish(
 async fn finish_on_case(
     conn: &mut SqliteConnection,
     ledger_id: i64,
-    outcome: &str,
+    outcome: Outcome,
     case: &Case,
     language: Option<&str>,
 ) -> Result<Handled> {

@@ -13,7 +13,7 @@ use super::cases::{self, Case};
 use super::commands::{self, Command};
 use super::filing::missing_of;
 use super::tokens::{self, Refusal};
-use super::{act, finish, finish_on_case, holds, notices, Handled, Workflow};
+use super::{act, finish, finish_on_case, holds, notices, Handled, Outcome, Workflow};
 use crate::domain::EmailAddress;
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::parse::ParsedMessage;
@@ -70,15 +70,8 @@ pub(super) async fn handle(
                 ledger_id = message.id,
                 "operator mail without a command; recorded"
             );
-            return finish(
-                conn,
-                message.id,
-                MessageState::Processed,
-                "sent by an operator; no command",
-                None,
-                None,
-            )
-            .await;
+            let state = MessageState::Processed;
+            return finish(conn, message.id, state, Outcome::NoCommand, None, None).await;
         }
         return refuse(conn, wf, &who, None, Refusal::Missing, "").await;
     };
@@ -166,13 +159,13 @@ pub(super) async fn handle(
                 &done,
             )
             .await?;
-            let outcome = format!(
-                "operator command on {}: {}",
-                case.reference,
-                done.join("; ")
-            );
             tracing::info!(ledger_id = message.id, case = %case.reference, operator = %sender, commands = %done.join("; "), "operator command applied");
-            finish_on_case(conn, message.id, &outcome, &case, None).await
+            let case_ref = case.reference.clone();
+            let outcome = Outcome::Commanded {
+                case: case_ref,
+                done,
+            };
+            finish_on_case(conn, message.id, outcome, &case, None).await
         }
         Err(unfit) => {
             savepoint
@@ -309,14 +302,7 @@ pub(super) async fn refuse(
         detail,
     );
     wf.composer.enqueue(conn, draft).await?;
-    let outcome = format!("operator command refused: {}", refusal.as_str());
-    finish(
-        conn,
-        message.id,
-        MessageState::Processed,
-        &outcome,
-        case.map(|c| c.id),
-        None,
-    )
-    .await
+    let state = MessageState::Processed;
+    let outcome = Outcome::Refused(refusal);
+    finish(conn, message.id, state, outcome, case.map(|c| c.id), None).await
 }

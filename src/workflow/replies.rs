@@ -442,14 +442,13 @@ pub(super) fn operator_forward(
     ex: &Extraction,
     why: &Unmatched,
     facts: &Facts,
-) -> (Draft, String) {
-    let (reason, detail) = match why {
-        Unmatched::UnknownReference(r) => ("unknown_reference", r.to_string()),
-        Unmatched::ClosedCase(_) => ("closed_case", String::new()),
-        Unmatched::Ambiguous => ("ambiguous", facts.by_sender.len().to_string()),
-        Unmatched::NoService => ("no_service", String::new()),
-        Unmatched::ManyServices(n) => ("many_services", n.to_string()),
-        Unmatched::Automated(why) => ("automated", why.clone()),
+) -> Draft {
+    let detail = match why {
+        Unmatched::UnknownReference(r) => r.to_string(),
+        Unmatched::ClosedCase(_) | Unmatched::NoService => String::new(),
+        Unmatched::Ambiguous => facts.by_sender.len().to_string(),
+        Unmatched::ManyServices(n) => n.to_string(),
+        Unmatched::Automated(why) => why.clone(),
     };
     let services: Vec<String> = ex
         .services
@@ -461,7 +460,7 @@ pub(super) fn operator_forward(
         .collect();
     let found = found_view(ex);
     let context = json!({
-        "reason": reason,
+        "reason": why.reason(),
         "detail": detail,
         "sender": parsed.from.as_ref().map(|a| a.as_str()),
         "subject": parsed.subject,
@@ -471,7 +470,7 @@ pub(super) fn operator_forward(
         "private_key": ex.has_private_key(),
         "excerpt": excerpt(&parsed.text),
     });
-    let draft = to_operators(
+    to_operators(
         wf,
         Purpose::OperatorForward,
         "forward",
@@ -479,8 +478,7 @@ pub(super) fn operator_forward(
         None,
         context,
         true,
-    );
-    (draft, format!("forwarded to the operators: {reason}"))
+    )
 }
 
 /// The operators' notice of a message that could not be processed, with the message attached.

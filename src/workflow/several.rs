@@ -2,59 +2,39 @@
 //! și MSign"): one case per platform — the sender's open one, or a new one —, each given
 //! the materials that platform asks for, and one answer naming every case.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sqlx::SqliteConnection;
+use tracing::Instrument;
 
-use super::cases::{self, Case};
+use super::cases;
 use super::filing::{file, Filing};
+use super::outcome::Outcome;
+use super::received::{new_case_from, update_operators, Incoming};
 use super::requirements::{ItemKind, ServiceRules};
-use super::{
-    finish, guards, new_case_from, replies, update_operators, Handled, Workflow, REPLY_WITHHELD,
-};
+use super::{finish, guards, replies, Handled, Workflow};
 use crate::extract::{Attributes, Extraction};
-use crate::ledger::{LedgerMessage, MessageState};
+use crate::ledger::MessageState;
 use crate::matching::{MatchedBy, Target};
-use crate::parse::ParsedMessage;
 
 /// Files the message on the case of each platform it names, answers the sender once and
 /// sends the operators each case's update with its own token.
 pub(super) async fn file_on_each(
     conn: &mut SqliteConnection,
     wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
+    mail: &Incoming<'_>,
     targets: &[Target],
 ) -> Result<Handled> {
-    let sender = parsed
-        .from
-        .clone()
-        .context("parsed message without sender")?;
+    let Incoming {
+        message,
+        parsed,
+        ex,
+        sender,
+    } = mail;
     let mut filings: Vec<Filing> = Vec::new();
     for target in targets {
-        let (case, new_case): (Case, bool) = match target {
-            Target::Case(id) => (cases::by_id(conn, *id).await?, false),
-            Target::New(service) => {
-                let case = cases::open(conn, &new_case_from(&sender, ex, *service)).await?;
-                tracing::info!(ledger_id = message.id, case = %case.reference, %service, "case opened from a request for several platforms");
-                (case, true)
-            }
-        };
-        let materials = for_platform(ex, wf.requirements.of(case.service));
-        filings.push(
-            file(
-                conn,
-                wf,
-                case,
-                new_case,
-                message.id,
-                sender.as_str(),
-                &materials,
-            )
-            .await?,
-        );
+        filings.push(file_for(conn, wf, mail, *target).await?);
     }
-    let replied = guards::may_reply(conn, wf, message, &sender).await?;
+    let replied = guards::may_reply(conn, wf, message, sender).await?;
     if replied {
         let ack = replies::acknowledgement_several(wf, message, parsed, ex, &filings);
         wf.composer.enqueue(conn, ack).await?;
@@ -65,26 +45,39 @@ pub(super) async fn file_on_each(
         let by = MatchedBy::SeveralPlatforms;
         update_operators(conn, wf, message, parsed, ex, filing, by, replied).await?;
     }
-    let filed: Vec<String> = filings
+    let filed = filings
         .iter()
-        .map(|f| format!("{} ({} new item(s))", f.case.reference, f.new_items.len()))
+        .map(|f| (f.case.reference.clone(), f.new_items.len()))
         .collect();
-    let mut outcome = format!("several platforms, filed on {}", filed.join(", "));
-    if !replied {
-        outcome.push_str(REPLY_WITHHELD);
-    }
+    let outcome = Outcome::Several { filed, replied };
     // The message belongs to no single case: a reply in its thread is matched by what it
     // names, not sent to the first case.
-    let language = ex.language.map(|l| l.code());
-    finish(
-        conn,
-        message.id,
-        MessageState::Processed,
-        &outcome,
-        None,
-        language,
-    )
-    .await
+    let state = MessageState::Processed;
+    finish(conn, message.id, state, outcome, None, mail.language()).await
+}
+
+/// Files what one platform asks for on its case: the sender's open one, or a new one
+/// (opened before its filing is decided, as the answer names its reference).
+async fn file_for(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    mail: &Incoming<'_>,
+    target: Target,
+) -> Result<Filing> {
+    let (case, new_case) = match target {
+        Target::Case(id) => (cases::by_id(conn, id).await?, false),
+        Target::New(service) => {
+            let case = cases::open(conn, &new_case_from(&mail.sender, mail.ex, service)).await?;
+            tracing::info!(case = %case.reference, %service, "case opened from a request for several platforms");
+            (case, true)
+        }
+    };
+    let materials = for_platform(mail.ex, wf.requirements.of(case.service));
+    let (id, sender) = (mail.message.id, mail.sender.as_str());
+    let span = tracing::info_span!("case", case = %case.reference);
+    file(conn, wf, case, new_case, id, sender, &materials)
+        .instrument(span)
+        .await
 }
 
 /// The part of `ex` a platform asks for: MSign is not given MPass's attributes, MPower

@@ -14,7 +14,7 @@ use crate::workflow::cases::{self, Case};
 use crate::workflow::commands::{self, Decision};
 use crate::workflow::operator::{self, Attempt};
 use crate::workflow::tokens::{self, Refusal, TokenRow};
-use crate::workflow::{contacts, finish_on_case, Handled, Workflow};
+use crate::workflow::{contacts, finish_on_case, Handled, Outcome, Workflow};
 
 /// An operator's answer carrying a token issued for held message `hold_id`.
 pub(in crate::workflow) async fn decide(
@@ -69,8 +69,12 @@ pub(in crate::workflow) async fn decide(
     )
     .await?;
     tracing::info!(ledger_id = who.message.id, case = %case.reference, operator = %operator_address, decision = %done, "held message decided");
-    let outcome = format!("operator decision on {}: {done}", case.reference);
-    finish_on_case(conn, who.message.id, &outcome, &case, None).await
+    let case_ref = case.reference.clone();
+    let outcome = Outcome::Decided {
+        case: case_ref,
+        done,
+    };
+    finish_on_case(conn, who.message.id, outcome, &case, None).await
 }
 
 /// Decides on the message held on `case` as ledger message `message`, typed at the command
@@ -190,7 +194,7 @@ async fn accept(
         &ex,
     )
     .await?;
-    crate::workflow::answer(
+    crate::workflow::received::answer(
         conn,
         wf,
         &held,

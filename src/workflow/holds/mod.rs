@@ -15,6 +15,7 @@ pub use decide::decide_by_hand;
 
 use super::audit::{self, Actor};
 use super::cases::Case;
+use super::outcome::Outcome;
 use super::{finish_on_case, guards, notices, replies, Handled, Workflow};
 use crate::db::now;
 use crate::domain::EmailAddress;
@@ -125,13 +126,13 @@ pub(super) async fn hold(
         true,
     );
     wf.composer.enqueue(conn, notice).await?;
-    let outcome = format!(
-        "held for the operators: {sender} is not a contact of {}",
-        case.reference
-    );
-    tracing::warn!(ledger_id = message.id, case = %case.reference, %sender, "message from an address the case does not trust; held");
+    tracing::warn!(%sender, "message from an address the case does not trust; held");
+    let outcome = Outcome::Held {
+        sender: sender.clone(),
+        case: case.reference.clone(),
+    };
     let language = ex.language.map(|l| l.code());
-    finish_on_case(conn, message.id, &outcome, case, language).await
+    finish_on_case(conn, message.id, outcome, case, language).await
 }
 
 /// The receipt a held message's sender gets: it names no case, service, institution or item.
