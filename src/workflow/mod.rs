@@ -1,6 +1,12 @@
 //! Stage 5, the case workflow: takes each recorded message from the ledger through parse,
 //! extract and match, files what it carried on the right case, moves the case, and queues
 //! the replies — all in one transaction, so a crash leaves either everything or nothing.
+//!
+//! A message is handled inside its own savepoint (`process_one`) and tracing span (ledger
+//! id, then case). `received` routes it; a filing is decided in pure code (`filing::decide`,
+//! from a `plan::Snapshot` of the case) and written by the one applier (`apply`); the
+//! replies are composed from the case as the plan leaves it, the operators' token issued
+//! last; the ledger keeps a typed [`Outcome`].
 
 mod act;
 pub mod apply;
@@ -33,11 +39,10 @@ use anyhow::{Context, Result};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tracing::Instrument;
 
+pub use outcome::Outcome;
 pub use requirements::{ItemKind, Requirements};
 pub use samples::sample_contexts;
 pub use step::{Step, WaitingOn};
-
-pub use outcome::Outcome;
 
 use crate::db::begin_write;
 use crate::domain::CaseRef;

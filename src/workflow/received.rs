@@ -84,16 +84,12 @@ async fn follow(
     route: Route,
     facts: &Facts,
 ) -> Result<Handled> {
-    let Incoming {
-        message,
-        parsed,
-        ex,
-        sender,
-    } = mail;
+    let (ex, sender) = (mail.ex, &mail.sender);
     match route {
         Route::Hold { id, by } => {
             let case = cases::by_id(conn, id).await?;
             on_case(&case);
+            let (message, parsed) = (mail.message, mail.parsed);
             holds::hold(conn, wf, message, parsed, ex, &case, by, sender).await
         }
         Route::Case { id, by } => {
@@ -112,9 +108,7 @@ async fn follow(
         Route::Operators(why) => forward(conn, wf, mail, why, facts).await,
         Route::Ignore(why) => {
             tracing::info!(reason = why, "message recorded; nothing automatic to do");
-            let outcome = Outcome::Ignored(why);
-            let state = MessageState::Processed;
-            finish(conn, message.id, state, outcome, None, mail.language()).await
+            processed(conn, mail, Outcome::Ignored(why), None).await
         }
     }
 }
@@ -137,7 +131,7 @@ async fn file_and_answer(
     let (id, sender) = (mail.message.id, mail.sender.as_str());
     let filing = filing::file(conn, wf, case, new_case, id, sender, mail.ex).await?;
     tracing::info!(matched_by = by.as_str(), "message filed on case");
-    let replied = answer(conn, wf, mail.message, mail.parsed, mail.ex, &filing, by).await?;
+    let replied = answer(conn, wf, mail, &filing, by).await?;
     let outcome = Outcome::Filed {
         case: filing.case.reference.clone(),
         new_items: filing.new_items.len(),
@@ -169,43 +163,59 @@ pub(super) fn new_case_from(sender: &EmailAddress, ex: &Extraction, service: Ser
 pub(super) async fn answer(
     conn: &mut SqliteConnection,
     wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
+    mail: &Incoming<'_>,
     filing: &Filing,
     matched_by: MatchedBy,
 ) -> Result<bool> {
-    let sender = parsed
-        .from
-        .clone()
-        .context("parsed message without sender")?;
-    let replied = guards::may_reply(conn, wf, message, &sender).await?;
+    let replied = guards::may_reply(conn, wf, mail.message, &mail.sender).await?;
     if replied {
-        let ack = replies::acknowledgement(wf, message, parsed, ex, filing);
+        let ack = replies::acknowledgement(wf, mail.message, mail.parsed, mail.ex, filing);
         wf.composer.enqueue(conn, ack).await?;
     }
-    update_operators(conn, wf, message, parsed, ex, filing, matched_by, replied).await?;
+    update_operators(conn, wf, mail, filing, matched_by, replied).await?;
     Ok(replied)
 }
 
 /// Queues the operators' update of a filed case, with a token issued last: it names the
 /// case's data as this transaction leaves it.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn update_operators(
     conn: &mut SqliteConnection,
     wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
+    mail: &Incoming<'_>,
     filing: &Filing,
     matched_by: MatchedBy,
     replied: bool,
 ) -> Result<()> {
+    let Incoming {
+        message,
+        parsed,
+        ex,
+        ..
+    } = mail;
     let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
     let update =
         replies::operator_update(wf, message, parsed, ex, filing, matched_by, &token, replied);
     wf.composer.enqueue(conn, update).await?;
     Ok(())
+}
+
+/// Records a message handled without a case of its own.
+pub(super) async fn processed(
+    conn: &mut SqliteConnection,
+    mail: &Incoming<'_>,
+    outcome: Outcome,
+    case_id: Option<i64>,
+) -> Result<Handled> {
+    let state = MessageState::Processed;
+    finish(
+        conn,
+        mail.message.id,
+        state,
+        outcome,
+        case_id,
+        mail.language(),
+    )
+    .await
 }
 
 /// Points the sender to a platform with its own procedure.
@@ -215,20 +225,12 @@ async fn redirect(
     mail: &Incoming<'_>,
     target: Redirect,
 ) -> Result<Handled> {
-    let Incoming {
-        message,
-        parsed,
-        ex,
-        sender,
-    } = mail;
-    let replied = guards::may_reply(conn, wf, message, sender).await?;
+    let replied = guards::may_reply(conn, wf, mail.message, &mail.sender).await?;
     if replied {
-        let draft = replies::redirect(wf, message, parsed, ex, target);
+        let draft = replies::redirect(wf, mail.message, mail.parsed, mail.ex, target);
         wf.composer.enqueue(conn, draft).await?;
     }
-    let outcome = Outcome::Redirected { target, replied };
-    let state = MessageState::Processed;
-    finish(conn, message.id, state, outcome, None, mail.language()).await
+    processed(conn, mail, Outcome::Redirected { target, replied }, None).await
 }
 
 /// Sends the operators a message nothing automatic fits, and warns a sender who mailed a
@@ -240,17 +242,12 @@ async fn forward(
     why: Unmatched,
     facts: &Facts,
 ) -> Result<Handled> {
-    let Incoming {
-        message,
-        parsed,
-        ex,
-        sender,
-    } = mail;
+    let (message, parsed, ex) = (mail.message, mail.parsed, mail.ex);
     // The warning is an automatic answer like any other: it counts against the daily
     // limit, so forged mail cannot make the desk warn a victim over and over.
     if ex.has_private_key()
         && !matches!(why, Unmatched::Automated(_))
-        && guards::may_reply(conn, wf, message, sender).await?
+        && guards::may_reply(conn, wf, message, &mail.sender).await?
     {
         let warning = replies::private_key_warning(wf, message, parsed, ex);
         wf.composer.enqueue(conn, warning).await?;
@@ -263,6 +260,5 @@ async fn forward(
     };
     let outcome = Outcome::Forwarded(why);
     tracing::info!(%outcome, "message forwarded to the operators");
-    let state = MessageState::Processed;
-    finish(conn, message.id, state, outcome, case_id, mail.language()).await
+    processed(conn, mail, outcome, case_id).await
 }

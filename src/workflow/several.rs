@@ -9,11 +9,10 @@ use tracing::Instrument;
 use super::cases;
 use super::filing::{file, Filing};
 use super::outcome::Outcome;
-use super::received::{new_case_from, update_operators, Incoming};
+use super::received::{new_case_from, processed, update_operators, Incoming};
 use super::requirements::{ItemKind, ServiceRules};
-use super::{finish, guards, replies, Handled, Workflow};
+use super::{guards, replies, Handled, Workflow};
 use crate::extract::{Attributes, Extraction};
-use crate::ledger::MessageState;
 use crate::matching::{MatchedBy, Target};
 
 /// Files the message on the case of each platform it names, answers the sender once and
@@ -24,17 +23,12 @@ pub(super) async fn file_on_each(
     mail: &Incoming<'_>,
     targets: &[Target],
 ) -> Result<Handled> {
-    let Incoming {
-        message,
-        parsed,
-        ex,
-        sender,
-    } = mail;
     let mut filings: Vec<Filing> = Vec::new();
     for target in targets {
         filings.push(file_for(conn, wf, mail, *target).await?);
     }
-    let replied = guards::may_reply(conn, wf, message, sender).await?;
+    let (message, parsed, ex) = (mail.message, mail.parsed, mail.ex);
+    let replied = guards::may_reply(conn, wf, message, &mail.sender).await?;
     if replied {
         let ack = replies::acknowledgement_several(wf, message, parsed, ex, &filings);
         wf.composer.enqueue(conn, ack).await?;
@@ -43,7 +37,7 @@ pub(super) async fn file_on_each(
     // transaction leaves it.
     for filing in &filings {
         let by = MatchedBy::SeveralPlatforms;
-        update_operators(conn, wf, message, parsed, ex, filing, by, replied).await?;
+        update_operators(conn, wf, mail, filing, by, replied).await?;
     }
     let filed = filings
         .iter()
@@ -52,8 +46,7 @@ pub(super) async fn file_on_each(
     let outcome = Outcome::Several { filed, replied };
     // The message belongs to no single case: a reply in its thread is matched by what it
     // names, not sent to the first case.
-    let state = MessageState::Processed;
-    finish(conn, message.id, state, outcome, None, mail.language()).await
+    processed(conn, mail, outcome, None).await
 }
 
 /// Files what one platform asks for on its case: the sender's open one, or a new one

@@ -13,6 +13,7 @@ use crate::workflow::audit::{self, Actor};
 use crate::workflow::cases::{self, Case};
 use crate::workflow::commands::{self, Decision};
 use crate::workflow::operator::{self, Attempt};
+use crate::workflow::received::{answer, Incoming};
 use crate::workflow::tokens::{self, Refusal, TokenRow};
 use crate::workflow::{contacts, finish_on_case, Handled, Outcome, Workflow};
 
@@ -194,12 +195,16 @@ async fn accept(
         &ex,
     )
     .await?;
-    crate::workflow::received::answer(
+    let mail = Incoming {
+        message: &held,
+        parsed: &parsed,
+        ex: &ex,
+        sender: hold.sender.clone(),
+    };
+    answer(
         conn,
         wf,
-        &held,
-        &parsed,
-        &ex,
+        &mail,
         &filing,
         crate::matching::MatchedBy::Accepted,
     )
