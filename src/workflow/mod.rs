@@ -15,6 +15,7 @@ mod facts;
 mod filing;
 mod guards;
 pub mod holds;
+mod materials;
 mod notices;
 mod operator;
 pub mod reminders;

@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use super::cases::{Case, Item};
-use super::requirements::{ItemKind, Missing};
+use super::materials::materials;
+use super::requirements::Missing;
 use super::{Filing, Workflow};
 use crate::domain::{Language, Redirect, ServiceMention};
 use crate::extract::{Extraction, Problem};
@@ -14,102 +15,6 @@ use crate::parse::ParsedMessage;
 
 /// Longest excerpt of a beneficiary's text shown to the operators.
 const EXCERPT_CHARS: usize = 1500;
-
-/// The items a message carries, as (kind, value, detail) ready to file.
-pub(super) fn materials(ex: &Extraction) -> Vec<(ItemKind, String, Value)> {
-    let env = |e: Option<crate::extract::Environment>| e.map(|e| e.as_str());
-    let mut out = Vec::new();
-    for c in &ex.certificates {
-        out.push((
-            ItemKind::Certificate,
-            c.serial.to_string(),
-            json!({
-                "subject": c.subject,
-                "issuer": c.issuer,
-                "not_before": c.not_before.to_rfc3339(),
-                "not_after": c.not_after.to_rfc3339(),
-                "sha256": c.sha256,
-                "public_key_sha256": c.public_key_sha256,
-                "file": c.file_name,
-                "key": c.key,
-                "self_signed": c.self_signed,
-                "environment": env(c.environment),
-            }),
-        ));
-    }
-    for s in &ex.serials {
-        out.push((
-            ItemKind::SerialNumber,
-            s.serial.to_string(),
-            json!({ "environment": env(s.environment) }),
-        ));
-    }
-    if let Some(name) = &ex.system_name {
-        out.push((ItemKind::SystemName, name.clone(), json!({})));
-    }
-    for ip in &ex.public_ips {
-        out.push((
-            ItemKind::PublicIp,
-            ip.text(),
-            json!({ "class": ip.class.name(), "environment": env(ip.environment) }),
-        ));
-    }
-    for name in &ex.attributes.standard {
-        out.push((
-            ItemKind::Attribute,
-            name.clone(),
-            json!({ "standard": true }),
-        ));
-    }
-    for name in &ex.attributes.custom {
-        out.push((
-            ItemKind::Attribute,
-            name.clone(),
-            json!({ "standard": false }),
-        ));
-    }
-    for event in &ex.event_types {
-        out.push((ItemKind::EventType, event.clone(), json!({})));
-    }
-    for channel in &ex.channels {
-        out.push((ItemKind::Channel, channel.clone(), json!({})));
-    }
-    for document in &ex.document_types {
-        out.push((ItemKind::DocumentType, document.clone(), json!({})));
-    }
-    if let Some(mode) = ex.mpower_mode {
-        out.push((ItemKind::Mode, mode.to_string(), json!({})));
-    }
-    for url in &ex.urls {
-        out.push((
-            ItemKind::Url,
-            url.url.clone(),
-            json!({ "https": url.is_https(), "role": url.role, "environment": env(url.environment) }),
-        ));
-    }
-    for (kind, value, detail) in &mut out {
-        add_note(ex, *kind, value, detail);
-    }
-    out
-}
-
-/// How the sender wrote an item, and their remark on it, as the detail's `written` and
-/// `remark`: the operators check the value filed against what was meant.
-fn add_note(ex: &Extraction, kind: ItemKind, value: &str, detail: &mut Value) {
-    let Some(note) = ex
-        .notes
-        .iter()
-        .find(|n| n.item == kind.as_str() && n.value == value)
-    else {
-        return;
-    };
-    if let Some(written) = &note.written {
-        detail["written"] = json!(written);
-    }
-    if let Some(remark) = &note.remark {
-        detail["remark"] = json!(remark);
-    }
-}
 
 pub(super) fn case_view(case: &Case) -> Value {
     json!({
@@ -140,7 +45,7 @@ pub(super) fn items_view(items: &[Item]) -> Value {
 pub(super) fn found_view(ex: &Extraction) -> Value {
     json!(materials(ex)
         .into_iter()
-        .map(|(kind, value, _)| json!({ "kind": kind.as_str(), "value": value }))
+        .map(|m| json!({ "kind": m.kind.as_str(), "value": m.value }))
         .collect::<Vec<_>>())
 }
 
@@ -526,44 +431,6 @@ pub(super) fn case_opened(wf: &Workflow, case: &Case, missing: &[Missing]) -> Dr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn how_an_item_was_written_and_its_remark_reach_its_detail() {
-        let ex = Extraction {
-            channels: vec!["email".into(), "cabinet".into()],
-            system_name: Some("Registrul".into()),
-            notes: vec![
-                crate::extract::Note {
-                    item: "channel",
-                    value: "cabinet".into(),
-                    written: Some("notificare în cabinet".into()),
-                    remark: None,
-                },
-                crate::extract::Note {
-                    item: "system_name",
-                    value: "Registrul".into(),
-                    written: None,
-                    remark: Some("RAL".into()),
-                },
-            ],
-            ..Extraction::default()
-        };
-        let details: Vec<(String, Value)> = materials(&ex)
-            .into_iter()
-            .map(|(kind, value, detail)| (format!("{}:{value}", kind.as_str()), detail))
-            .collect();
-        assert_eq!(
-            details,
-            [
-                ("system_name:Registrul".into(), json!({ "remark": "RAL" })),
-                ("channel:email".into(), json!({})),
-                (
-                    "channel:cabinet".into(),
-                    json!({ "written": "notificare în cabinet" })
-                ),
-            ]
-        );
-    }
 
     #[test]
     fn reply_prefixes_are_removed_from_subjects() {
