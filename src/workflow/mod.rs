@@ -16,13 +16,12 @@ mod facts;
 mod filing;
 mod guards;
 pub mod holds;
-mod notices;
+pub mod mail;
+mod materials;
 mod operator;
 pub mod plan;
 pub mod reminders;
-mod replies;
 pub mod requirements;
-mod samples;
 mod several;
 pub mod step;
 pub mod tokens;
@@ -31,7 +30,6 @@ use anyhow::{Context, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 
 pub use requirements::{ItemKind, Requirements};
-pub use samples::sample_contexts;
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
@@ -168,7 +166,7 @@ async fn quarantine(
     reason: &str,
 ) -> Result<Handled> {
     tracing::warn!(ledger_id = message.id, %reason, "message quarantined");
-    let draft = replies::quarantine_report(wf, message, reason);
+    let draft = mail::operators::quarantine(wf, message, reason);
     wf.composer.enqueue(conn, draft).await?;
     finish(
         conn,
@@ -237,7 +235,10 @@ async fn handle(
             let mut outcome = format!("redirected to the {} procedure", target.display_name());
             if guards::may_reply(conn, wf, message, &sender).await? {
                 wf.composer
-                    .enqueue(conn, replies::redirect(wf, message, parsed, ex, target))
+                    .enqueue(
+                        conn,
+                        mail::beneficiary::redirect(wf, message, parsed, ex, target),
+                    )
                     .await?;
             } else {
                 outcome.push_str(REPLY_WITHHELD);
@@ -260,10 +261,13 @@ async fn handle(
                 && guards::may_reply(conn, wf, message, &sender).await?
             {
                 wf.composer
-                    .enqueue(conn, replies::private_key_warning(wf, message, parsed, ex))
+                    .enqueue(
+                        conn,
+                        mail::beneficiary::private_key_warning(wf, message, parsed, ex),
+                    )
                     .await?;
             }
-            let (draft, outcome) = replies::operator_forward(wf, message, parsed, ex, &why, &facts);
+            let (draft, outcome) = mail::operators::forward(wf, message, parsed, ex, &why, &facts);
             wf.composer.enqueue(conn, draft).await?;
             tracing::info!(ledger_id = message.id, %outcome, "message forwarded to the operators");
             let case_id = match why {
@@ -356,7 +360,7 @@ async fn answer(
         .context("parsed message without sender")?;
     let replied = guards::may_reply(conn, wf, message, &sender).await?;
     if replied {
-        let ack = replies::acknowledgement(wf, message, parsed, ex, filing);
+        let ack = mail::beneficiary::acknowledgement(wf, message, parsed, ex, filing);
         wf.composer.enqueue(conn, ack).await?;
     }
     update_operators(conn, wf, message, parsed, ex, filing, matched_by, replied).await?;
@@ -376,9 +380,10 @@ async fn update_operators(
     matched_by: MatchedBy,
     replied: bool,
 ) -> Result<()> {
-    let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
+    let operators = &wf.settings.agency.operators;
+    let token = mail::operators::token_for(conn, wf, &filing.case, operators).await?;
     let update =
-        replies::operator_update(wf, message, parsed, ex, filing, matched_by, &token, replied);
+        mail::operators::update(wf, message, parsed, ex, filing, matched_by, token, replied);
     wf.composer.enqueue(conn, update).await?;
     Ok(())
 }
@@ -450,7 +455,7 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
     }
     let missing = wf.requirements.missing(case.service, &known);
     wf.composer
-        .enqueue(&mut tx, replies::case_opened(wf, &case, &missing))
+        .enqueue(&mut tx, mail::beneficiary::case_opened(wf, &case, &missing))
         .await?;
     tx.commit().await.context("committing a new case")?;
     tracing::info!(case = %case.reference, service = %case.service, "case opened by hand");
