@@ -101,20 +101,6 @@ pub enum Unmatched {
     Automated(String),
 }
 
-impl Unmatched {
-    /// The stable name of the reason, as the operators' notice and the ledger give it.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Unmatched::UnknownReference(_) => "unknown_reference",
-            Unmatched::ClosedCase(_) => "closed_case",
-            Unmatched::Ambiguous => "ambiguous",
-            Unmatched::NoService => "no_service",
-            Unmatched::ManyServices(_) => "many_services",
-            Unmatched::Automated(_) => "automated",
-        }
-    }
-}
-
 /// One platform's case in a request for several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {

@@ -12,7 +12,7 @@ use super::commands::Command;
 use super::filing::{missing_of, mode_of};
 use super::requirements::ItemKind;
 use super::step::{self, Event, Step};
-use super::{notices, Workflow};
+use super::{mail, Workflow};
 use crate::domain::{CertSerial, Service};
 
 /// Why a command does not fit the case; told to the operator as it is.
@@ -126,7 +126,10 @@ async fn reject(
     let items = cases::items(conn, case.id).await?;
     let missing = missing_of(wf, &case, &items);
     wf.composer
-        .enqueue(conn, notices::rejection(wf, &case, reason, &missing))
+        .enqueue(
+            conn,
+            mail::beneficiary::rejection(wf, &case, reason, &missing),
+        )
         .await?;
     Ok(Ok(()))
 }
@@ -255,12 +258,12 @@ async fn move_case(
     tracing::info!(case = %case.reference, from = %case.step, to = %to, actor = %actor.as_string(), "case moved");
     let moved = cases::by_id(conn, case.id).await?;
     let draft = match to {
-        Step::Completed => notices::completion(wf, &moved, &items),
+        Step::Completed => mail::beneficiary::completion(wf, &moved, &items),
         // Back to waiting for materials: the rejection notice says why.
         Step::AwaitingMaterials => return Ok(()),
         _ => {
             let contract = active_contract(conn, &moved).await?;
-            notices::progress(wf, &moved, contract.as_ref())
+            mail::beneficiary::progress(wf, &moved, contract.as_ref())
         }
     };
     wf.composer.enqueue(conn, draft).await?;

@@ -22,15 +22,14 @@ mod facts;
 mod filing;
 mod guards;
 pub mod holds;
-mod notices;
+pub mod mail;
+mod materials;
 mod operator;
 pub mod outcome;
 pub mod plan;
 mod received;
 pub mod reminders;
-mod replies;
 pub mod requirements;
-mod samples;
 mod several;
 pub mod step;
 pub mod tokens;
@@ -41,7 +40,6 @@ use tracing::Instrument;
 
 pub use outcome::Outcome;
 pub use requirements::{ItemKind, Requirements};
-pub use samples::sample_contexts;
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
@@ -52,7 +50,6 @@ use crate::outbox::Composer;
 use crate::parse::{parse_within, Limits, ParsedMessage};
 use crate::settings::{CertificateSettings, Settings};
 use cases::{Case, NewCase};
-use filing::Filing;
 use plan::{CasePlan, Change, Snapshot};
 
 /// What the workflow stage needs, built once at start-up.
@@ -192,7 +189,7 @@ async fn quarantine(
     reason: &str,
 ) -> Result<Handled> {
     tracing::warn!(%reason, "message quarantined");
-    let draft = replies::quarantine_report(wf, message, reason);
+    let draft = mail::operators::quarantine(wf, message, reason);
     wf.composer.enqueue(conn, draft).await?;
     let outcome = Outcome::Quarantined(reason.to_string());
     finish(
@@ -268,7 +265,7 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
     };
     apply::apply(&mut tx, &plan).await?;
     wf.composer
-        .enqueue(&mut tx, replies::case_opened(wf, &case, &missing))
+        .enqueue(&mut tx, mail::beneficiary::case_opened(wf, &case, &missing))
         .await?;
     tx.commit().await.context("committing a new case")?;
     tracing::info!(case = %case.reference, service = %case.service, "case opened by hand");

@@ -13,7 +13,7 @@ use super::cases::{self, Case};
 use super::commands::{self, Command};
 use super::filing::missing_of;
 use super::tokens::{self, Refusal};
-use super::{act, finish, finish_on_case, holds, notices, Handled, Outcome, Workflow};
+use super::{act, finish, finish_on_case, holds, mail, Handled, Outcome, Workflow};
 use crate::domain::EmailAddress;
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::parse::ParsedMessage;
@@ -207,17 +207,9 @@ pub(crate) async fn acknowledge(
 ) -> Result<()> {
     let items = cases::items(conn, case.id).await?;
     let missing = missing_of(wf, case, &items);
-    let token = notices::token_for(conn, wf, case, std::slice::from_ref(operator)).await?;
-    let draft = notices::operator_ack(
-        wf,
-        format!("ack:{key}:{}", case.reference),
-        operator,
-        case,
-        done,
-        &items,
-        &missing,
-        &token,
-    );
+    let token = mail::operators::token_for(conn, wf, case, std::slice::from_ref(operator)).await?;
+    let key = format!("ack:{key}:{}", case.reference);
+    let draft = mail::operators::ack(wf, key, operator, case, done, &items, &missing, token);
     wf.composer.enqueue(conn, draft).await?;
     Ok(())
 }
@@ -292,7 +284,7 @@ pub(super) async fn refuse(
         )
         .await?;
     }
-    let draft = notices::operator_refused(
+    let draft = mail::operators::refused(
         wf,
         message,
         sender.as_str(),

@@ -4,10 +4,10 @@
 
 use std::fmt;
 
+use super::mail::ForwardReason;
 use super::step::Step;
 use super::tokens::Refusal;
 use crate::domain::{CaseRef, EmailAddress, Redirect};
-use crate::matching::Unmatched;
 
 /// What was done with one message.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +42,7 @@ pub enum Outcome {
         replied: bool,
     },
     /// Nothing automatic fits it: it went to the operators, with why.
-    Forwarded(Unmatched),
+    Forwarded(ForwardReason),
     /// Nothing to do with it (our own mail, an operator's plain mail).
     Ignored(&'static str),
     /// Sent from an address the case does not trust: held for the operators.
@@ -110,7 +110,7 @@ impl fmt::Display for Outcome {
                 withheld(f, *replied)
             }
             Outcome::Forwarded(why) => {
-                write!(f, "forwarded to the operators: {}", why.reason())
+                write!(f, "forwarded to the operators: {}", why.as_str())
             }
             Outcome::Ignored(why) => f.write_str(why),
             Outcome::Held { sender, case } => {
@@ -192,7 +192,7 @@ mod tests {
             "operator command refused: stale_token"
         );
         assert_eq!(
-            Outcome::Forwarded(Unmatched::NoService).to_string(),
+            Outcome::Forwarded(ForwardReason::NoService).to_string(),
             "forwarded to the operators: no_service"
         );
     }

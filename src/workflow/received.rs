@@ -8,8 +8,9 @@ use sqlx::SqliteConnection;
 
 use super::cases::{self, Case, NewCase};
 use super::filing::{self, Filing};
+use super::mail::{self, ForwardReason};
 use super::outcome::Outcome;
-use super::{bounces, facts, finish, finish_on_case, guards, holds, notices, operator, replies};
+use super::{bounces, facts, finish, finish_on_case, guards, holds, operator};
 use super::{several, Handled, Workflow};
 use crate::domain::{EmailAddress, Redirect, Service};
 use crate::extract::Extraction;
@@ -169,7 +170,8 @@ pub(super) async fn answer(
 ) -> Result<bool> {
     let replied = guards::may_reply(conn, wf, mail.message, &mail.sender).await?;
     if replied {
-        let ack = replies::acknowledgement(wf, mail.message, mail.parsed, mail.ex, filing);
+        let ack =
+            mail::beneficiary::acknowledgement(wf, mail.message, mail.parsed, mail.ex, filing);
         wf.composer.enqueue(conn, ack).await?;
     }
     update_operators(conn, wf, mail, filing, matched_by, replied).await?;
@@ -192,9 +194,10 @@ pub(super) async fn update_operators(
         ex,
         ..
     } = mail;
-    let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
+    let operators = &wf.settings.agency.operators;
+    let token = mail::operators::token_for(conn, wf, &filing.case, operators).await?;
     let update =
-        replies::operator_update(wf, message, parsed, ex, filing, matched_by, &token, replied);
+        mail::operators::update(wf, message, parsed, ex, filing, matched_by, token, replied);
     wf.composer.enqueue(conn, update).await?;
     Ok(())
 }
@@ -227,7 +230,7 @@ async fn redirect(
 ) -> Result<Handled> {
     let replied = guards::may_reply(conn, wf, mail.message, &mail.sender).await?;
     if replied {
-        let draft = replies::redirect(wf, mail.message, mail.parsed, mail.ex, target);
+        let draft = mail::beneficiary::redirect(wf, mail.message, mail.parsed, mail.ex, target);
         wf.composer.enqueue(conn, draft).await?;
     }
     processed(conn, mail, Outcome::Redirected { target, replied }, None).await
@@ -249,16 +252,16 @@ async fn forward(
         && !matches!(why, Unmatched::Automated(_))
         && guards::may_reply(conn, wf, message, &mail.sender).await?
     {
-        let warning = replies::private_key_warning(wf, message, parsed, ex);
+        let warning = mail::beneficiary::private_key_warning(wf, message, parsed, ex);
         wf.composer.enqueue(conn, warning).await?;
     }
-    let draft = replies::operator_forward(wf, message, parsed, ex, &why, facts);
+    let draft = mail::operators::forward(wf, message, parsed, ex, &why, facts);
     wf.composer.enqueue(conn, draft).await?;
     let case_id = match why {
         Unmatched::ClosedCase(id) => Some(id),
         _ => None,
     };
-    let outcome = Outcome::Forwarded(why);
+    let outcome = Outcome::Forwarded(ForwardReason::of(&why, facts).0);
     tracing::info!(%outcome, "message forwarded to the operators");
     processed(conn, mail, outcome, case_id).await
 }

@@ -11,10 +11,11 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use super::audit::{self, Actor};
 use super::cases::{self, Case, NewCase};
 use super::filing::missing_of;
+use super::mail::{self, beneficiary, operators, Deadline, DigestCase, OperatorDigest, StepCount};
 use super::step::{Step, WaitingOn};
-use super::{notices, Workflow};
+use super::Workflow;
 use crate::db::{begin_write, parse_stamp};
-use crate::outbox::{self, Draft};
+use crate::outbox;
 
 /// Queues every reminder, digest and expiry notice now due; returns how many mails.
 pub async fn run_due(pool: &SqlitePool, wf: &Workflow) -> Result<usize> {
@@ -39,7 +40,11 @@ pub async fn run_due(pool: &SqlitePool, wf: &Workflow) -> Result<usize> {
 }
 
 /// Queues `draft` unless its key was queued before; `true` when it was queued now.
-async fn queue_once(conn: &mut SqliteConnection, wf: &Workflow, draft: Draft) -> Result<bool> {
+async fn queue_once(
+    conn: &mut SqliteConnection,
+    wf: &Workflow,
+    draft: mail::Draft,
+) -> Result<bool> {
     if outbox::has_key(conn, &draft.key).await? {
         return Ok(false);
     }
@@ -81,7 +86,7 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
             let missing = missing_of(wf, case, &items);
             if due <= t.reminders {
                 let key = format!("remind:{reference}:{}:{due}", clock.anchor);
-                let draft = notices::reminder(wf, key, case, due, clock.days, &missing);
+                let draft = beneficiary::reminder(wf, key, case, due, clock.days, &missing);
                 if queue_once(conn, wf, draft).await? {
                     audit::note(
                         conn,
@@ -100,8 +105,8 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
                     return Ok(0);
                 }
                 let token =
-                    notices::token_for(conn, wf, case, &wf.settings.agency.operators).await?;
-                let draft = notices::escalation(wf, key, case, clock.days, &missing, &token);
+                    operators::token_for(conn, wf, case, &wf.settings.agency.operators).await?;
+                let draft = operators::escalation(wf, key, case, clock.days, &missing, token);
                 if queue_once(conn, wf, draft).await? {
                     audit::note(
                         conn,
@@ -120,20 +125,25 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
         WaitingOn::Agency => {
             let limit = t.sla_working_days;
             let state = if clock.days > limit {
-                "overdue"
+                Deadline::Overdue
             } else if clock.days >= limit - t.sla_warning_days {
-                "near"
+                Deadline::Near
             } else {
                 return Ok(0);
             };
-            let key = format!("sla:{state}:{reference}:{}:{}", case.step, clock.anchor);
+            let key = format!(
+                "sla:{}:{reference}:{}:{}",
+                state.as_str(),
+                case.step,
+                clock.anchor
+            );
             if outbox::has_key(conn, &key).await? {
                 return Ok(0);
             }
             let from = parse_stamp(&clock.anchor).unwrap_or_else(crate::clock::now);
             let due = wf.calendar.add_working_days(from, limit);
-            let token = notices::token_for(conn, wf, case, &wf.settings.agency.operators).await?;
-            let draft = notices::sla(wf, key, case, state, due, clock.days, &token);
+            let token = operators::token_for(conn, wf, case, &wf.settings.agency.operators).await?;
+            let draft = operators::sla(wf, key, case, state, due, clock.days, token);
             if queue_once(conn, wf, draft).await? {
                 audit::note(
                     conn,
@@ -141,7 +151,7 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
                     &Actor::Daemon,
                     None,
                     "deadline_reminder",
-                    json!({ "state": state, "due": due.to_string() }),
+                    json!({ "state": state.as_str(), "due": due.to_string() }),
                 )
                 .await?;
                 return Ok(1);
@@ -173,10 +183,13 @@ async fn digest(conn: &mut SqliteConnection, wf: &Workflow, open: &[Case]) -> Re
             None => by_step.push((case.step, 1)),
         }
         let clock = clock_of(conn, wf, case).await?;
-        let row = json!({
-            "reference": case.reference.to_string(), "service": case.service.display_name(),
-            "institution": case.institution, "step": case.step.as_str(), "days": clock.days,
-        });
+        let row = DigestCase {
+            reference: case.reference.to_string(),
+            service: case.service.display_name(),
+            institution: case.institution.clone(),
+            step: case.step,
+            days: clock.days,
+        };
         match case.step.waiting_on() {
             WaitingOn::Agency if clock.days > wf.settings.time.sla_working_days => {
                 overdue.push(row)
@@ -187,16 +200,19 @@ async fn digest(conn: &mut SqliteConnection, wf: &Workflow, open: &[Case]) -> Re
             _ => {}
         }
     }
-    let context = json!({
-        "open": open.len(),
-        "by_step": by_step.iter().map(|(s, n)| json!({ "step": s.as_str(), "count": n })).collect::<Vec<_>>(),
-        "overdue": overdue,
-        "waiting": waiting,
-        "limit": wf.settings.time.sla_working_days,
-    });
-    Ok(usize::from(
-        queue_once(conn, wf, notices::digest(wf, today, context)).await?,
-    ))
+    let digest = OperatorDigest {
+        date: today.to_string(),
+        open: open.len(),
+        by_step: by_step
+            .into_iter()
+            .map(|(step, count)| StepCount { step, count })
+            .collect(),
+        overdue,
+        waiting,
+        limit: wf.settings.time.sla_working_days,
+    };
+    let draft = operators::notice(&wf.settings.agency, format!("digest:{today}"), None, digest);
+    Ok(usize::from(queue_once(conn, wf, draft).await?))
 }
 
 /// Tells holders of confirmed certificates that expire soon, each configured number of days
@@ -268,7 +284,7 @@ async fn expiry_notice(
         return Ok(0);
     }
     let renewal = renewal_case(conn, wf, &holder, serial).await?;
-    let draft = notices::expiry(wf, key, &holder, &renewal, &cert, days_left);
+    let draft = beneficiary::expiry(wf, key, &holder, &renewal, &cert, days_left);
     if !queue_once(conn, wf, draft).await? {
         return Ok(0);
     }

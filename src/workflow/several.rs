@@ -11,7 +11,7 @@ use super::filing::{file, Filing};
 use super::outcome::Outcome;
 use super::received::{new_case_from, processed, update_operators, Incoming};
 use super::requirements::{ItemKind, ServiceRules};
-use super::{guards, replies, Handled, Workflow};
+use super::{guards, mail, Handled, Workflow};
 use crate::extract::{Attributes, Extraction};
 use crate::matching::{MatchedBy, Target};
 
@@ -30,7 +30,7 @@ pub(super) async fn file_on_each(
     let (message, parsed, ex) = (mail.message, mail.parsed, mail.ex);
     let replied = guards::may_reply(conn, wf, message, &mail.sender).await?;
     if replied {
-        let ack = replies::acknowledgement_several(wf, message, parsed, ex, &filings);
+        let ack = mail::beneficiary::acknowledgement_several(wf, message, parsed, ex, &filings);
         wf.composer.enqueue(conn, ack).await?;
     }
     // Every case is filed before any token is issued: each names its case as this

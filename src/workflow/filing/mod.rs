@@ -8,10 +8,11 @@ use serde_json::{json, Value};
 
 use super::audit::Actor;
 use super::cases::{Case, Item, ItemStatus};
+use super::materials::{self, Material};
 use super::plan::{language_change, CasePlan, Change, Snapshot};
 use super::requirements::{ItemKind, Missing, Requirements, ServiceRules};
 use super::step::{self, TransitionError};
-use super::{replies, Workflow};
+use super::Workflow;
 use crate::domain::Service;
 use crate::extract::{Extraction, Problem};
 
@@ -86,7 +87,7 @@ pub(crate) fn decide(
     changes.push(Change::MailReceived {
         at: brought.received_at.clone(),
     });
-    let (filed, fresh, mut problems) = materials(&before, brought);
+    let (filed, fresh, mut problems) = new_items(&before, brought);
     changes.extend(filed);
     if let Some(name) = &brought.ex.system_name {
         let only_if_missing = true;
@@ -139,14 +140,19 @@ pub(crate) fn opened(case: &Case) -> Change {
 
 /// The materials the case does not hold yet, each filed with its event; the kinds and
 /// values filed; and the message's problems with the questioned serial numbers after them.
-fn materials(
+fn new_items(
     before: &Snapshot,
     brought: &Brought,
 ) -> (Vec<Change>, Vec<(ItemKind, String)>, Vec<Problem>) {
     let mut changes = Vec::new();
     let mut fresh: Vec<(ItemKind, String)> = Vec::new();
     let mut problems = brought.ex.problems.clone();
-    for (kind, value, mut detail) in replies::materials(brought.ex) {
+    for Material {
+        kind,
+        value,
+        mut detail,
+    } in materials::materials(brought.ex)
+    {
         // Only MPower is used in modes; elsewhere the words mean nothing for the case.
         if kind == ItemKind::Mode && before.case.service != Service::MPower {
             continue;

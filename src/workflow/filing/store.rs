@@ -9,6 +9,7 @@ use super::{decide, Brought, Filing};
 use crate::extract::Extraction;
 use crate::workflow::apply::apply;
 use crate::workflow::cases::{self, Case};
+use crate::workflow::materials::materials;
 use crate::workflow::plan::Snapshot;
 use crate::workflow::requirements::ItemKind;
 use crate::workflow::Workflow;
@@ -45,10 +46,10 @@ async fn look_up_serials(
     ex: &Extraction,
 ) -> Result<Vec<(String, Value)>> {
     let mut lookups = Vec::new();
-    for (kind, value, detail) in crate::workflow::replies::materials(ex) {
-        if kind == ItemKind::SerialNumber {
-            let lookup = look_up_serial(conn, case, &value, &detail).await?;
-            lookups.push((value, lookup));
+    for m in materials(ex) {
+        if m.kind == ItemKind::SerialNumber {
+            let lookup = look_up_serial(conn, case, &m.value, &m.detail).await?;
+            lookups.push((m.value, lookup));
         }
     }
     Ok(lookups)
