@@ -3,6 +3,7 @@
 //! crash left `attempting` is never blindly sent again.
 
 mod directory;
+mod memory;
 mod smtp;
 
 use std::future::Future;
@@ -14,6 +15,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 pub use directory::DirectoryTransport;
+pub use memory::{Kept, MemoryTransport};
 pub use smtp::SmtpTransport;
 
 use crate::db::begin_write;
@@ -50,6 +52,8 @@ pub enum AnyTransport {
     Directory(DirectoryTransport),
     /// An SMTP server.
     Smtp(Box<SmtpTransport>),
+    /// A `Vec` (in-process tests); never from configuration.
+    Memory(MemoryTransport),
 }
 
 impl AnyTransport {
@@ -72,6 +76,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.describe(),
             Self::Smtp(s) => s.describe(),
+            Self::Memory(m) => m.describe(),
         }
     }
 
@@ -79,6 +84,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.send(mail).await,
             Self::Smtp(s) => s.send(mail).await,
+            Self::Memory(m) => m.send(mail).await,
         }
     }
 
@@ -86,6 +92,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.was_delivered(mail).await,
             Self::Smtp(s) => s.was_delivered(mail).await,
+            Self::Memory(m) => m.was_delivered(mail).await,
         }
     }
 }
