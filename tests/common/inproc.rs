@@ -132,8 +132,14 @@ impl Desk {
         self.install.run(args)
     }
 
-    /// The binary on this desk's database, not yet run.
+    /// The binary on this desk's database, not yet run: a `case` command (or `check-config`).
     pub fn command(&self, args: &[&str]) -> Command {
+        // The binary's passes would read the empty Maildir and write to the outbox folder,
+        // not this desk's memory: a test that asks for one means `once_at` or `passes`.
+        assert!(
+            !args.iter().any(|a| *a == "once" || *a == "run"),
+            "passes run in process here: use once_at or passes, not {args:?}"
+        );
         self.install.command(args)
     }
 
