@@ -193,6 +193,48 @@ impl Desk {
     }
 }
 
+/// What the suites' helpers ask of a desk, whether it runs the binary ([`Desk`]) or in
+/// process ([`inproc::Desk`]), so one helper serves tests on either; each desk's own
+/// methods say the same and are what a test calls directly.
+pub trait Words {
+    /// Puts a message in the mailbox.
+    fn deliver(&self, name: &str, raw: &[u8]);
+    /// Runs one pass with the clock at `at`.
+    fn once_at(&self, at: &str);
+    /// Every mail sent, but the daily digest.
+    fn sent(&self) -> Vec<Sent>;
+    /// `case list --json`.
+    fn cases(&self) -> Vec<serde_json::Value>;
+    /// `case show REF --json`.
+    fn case(&self, reference: &str) -> serde_json::Value;
+}
+
+/// Implements [`Words`] by the desk's own methods of the same names.
+macro_rules! words_by_own_methods {
+    ($desk:ty) => {
+        impl Words for $desk {
+            fn deliver(&self, name: &str, raw: &[u8]) {
+                <$desk>::deliver(self, name, raw)
+            }
+            fn once_at(&self, at: &str) {
+                <$desk>::once_at(self, at);
+            }
+            fn sent(&self) -> Vec<Sent> {
+                <$desk>::sent(self)
+            }
+            fn cases(&self) -> Vec<serde_json::Value> {
+                <$desk>::cases(self)
+            }
+            fn case(&self, reference: &str) -> serde_json::Value {
+                <$desk>::case(self, reference)
+            }
+        }
+    };
+}
+
+words_by_own_methods!(Desk);
+words_by_own_methods!(inproc::Desk);
+
 /// `mails` without the operators' daily digest (see [`Desk::sent`]).
 fn without_digests(mails: Vec<Sent>) -> Vec<Sent> {
     mails.into_iter().filter(|m| !m.is_digest()).collect()
