@@ -30,6 +30,20 @@ struct Folders {
     quarantine: Vec<Vec<u8>>,
 }
 
+impl Folders {
+    /// Moves a waiting message to `disposition`'s folder; one already gone is not an error,
+    /// as for every source.
+    fn move_out(&mut self, uid: u32, disposition: Disposition) {
+        if let Some(at) = self.inbox.iter().position(|(u, _)| *u == uid) {
+            let (_, raw) = self.inbox.remove(at);
+            match disposition {
+                Disposition::Processed => self.processed.push(raw),
+                Disposition::Quarantine => self.quarantine.push(raw),
+            }
+        }
+    }
+}
+
 /// A mailbox whose folders are `Vec`s.
 #[derive(Clone, Default)]
 pub struct MemorySource {
@@ -141,16 +155,7 @@ impl MailboxSource for MemorySource {
         _message_id: Option<&str>,
         disposition: Disposition,
     ) -> Result<()> {
-        let uid = Self::uid_of(locator)?;
-        let mut folders = self.lock();
-        // A message already gone is not an error, as for every source.
-        if let Some(at) = folders.inbox.iter().position(|(u, _)| *u == uid) {
-            let (_, raw) = folders.inbox.remove(at);
-            match disposition {
-                Disposition::Processed => folders.processed.push(raw),
-                Disposition::Quarantine => folders.quarantine.push(raw),
-            }
-        }
+        self.lock().move_out(Self::uid_of(locator)?, disposition);
         Ok(())
     }
 
@@ -159,10 +164,14 @@ impl MailboxSource for MemorySource {
         batch: &[(Locator, Option<String>)],
         disposition: Disposition,
     ) -> Result<()> {
-        for (locator, message_id) in batch {
-            self.settle(locator, message_id.as_deref(), disposition)
-                .await?;
-        }
+        // Checked first and moved under one lock, as IMAP moves a batch in one command.
+        let uids = batch
+            .iter()
+            .map(|(locator, _)| Self::uid_of(locator))
+            .collect::<Result<Vec<u32>>>()?;
+        let mut folders = self.lock();
+        uids.into_iter()
+            .for_each(|uid| folders.move_out(uid, disposition));
         Ok(())
     }
 
