@@ -3,6 +3,7 @@
 //! crash left `attempting` is never blindly sent again.
 
 mod directory;
+mod memory;
 mod smtp;
 
 use std::future::Future;
@@ -13,6 +14,7 @@ use rand::Rng;
 use sqlx::SqlitePool;
 
 pub use directory::DirectoryTransport;
+pub use memory::{Kept, MemoryTransport};
 pub use smtp::SmtpTransport;
 
 use crate::db::begin_write;
@@ -49,6 +51,8 @@ pub enum AnyTransport {
     Directory(DirectoryTransport),
     /// An SMTP server.
     Smtp(Box<SmtpTransport>),
+    /// A `Vec` (in-process tests); never from configuration.
+    Memory(MemoryTransport),
 }
 
 impl AnyTransport {
@@ -71,6 +75,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.describe(),
             Self::Smtp(s) => s.describe(),
+            Self::Memory(m) => m.describe(),
         }
     }
 
@@ -78,6 +83,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.send(mail).await,
             Self::Smtp(s) => s.send(mail).await,
+            Self::Memory(m) => m.send(mail).await,
         }
     }
 
@@ -85,6 +91,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.was_delivered(mail).await,
             Self::Smtp(s) => s.was_delivered(mail).await,
+            Self::Memory(m) => m.was_delivered(mail).await,
         }
     }
 }
