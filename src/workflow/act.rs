@@ -10,9 +10,9 @@ use super::audit::{self, Actor};
 use super::cases::{self, Case, Item, ItemStatus};
 use super::commands::Command;
 use super::filing::{missing_of, mode_of};
-use super::requirements::ItemKind;
 use super::step::{self, Event, Step};
 use super::{notices, Workflow};
+use crate::domain::ItemKind;
 use crate::domain::{CertSerial, Service};
 
 /// Why a command does not fit the case; told to the operator as it is.

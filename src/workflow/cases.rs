@@ -5,9 +5,9 @@ use chrono::Datelike;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 
-use super::requirements::ItemKind;
 use super::step::Step;
 use crate::db::now;
+use crate::domain::ItemKind;
 use crate::domain::{CaseRef, EmailAddress, Language, Service};
 
 /// A case as stored.
@@ -259,7 +259,7 @@ pub async fn items(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Item
         .map(|r| {
             Ok(Item {
                 id: r.get(5),
-                kind: ItemKind::from_db(r.get(0))?,
+                kind: r.get::<&str, _>(0).parse()?,
                 value: r.get(1),
                 status: match r.get::<&str, _>(2) {
                     "confirmed" => ItemStatus::Confirmed,

@@ -8,8 +8,9 @@ use sqlx::SqliteConnection;
 
 use super::audit::{self, Actor};
 use super::cases::{self, Case, Item, ItemStatus};
-use super::requirements::{ItemKind, Missing};
+use super::requirements::Missing;
 use super::{replies, step, Workflow};
+use crate::domain::ItemKind;
 use crate::domain::Language;
 use crate::extract::{Extraction, Problem};
 

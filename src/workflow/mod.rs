@@ -30,7 +30,8 @@ pub mod tokens;
 use anyhow::{Context, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 
-pub use requirements::{ItemKind, Requirements};
+pub use crate::domain::ItemKind;
+pub use requirements::Requirements;
 pub use samples::sample_contexts;
 pub use step::{Step, WaitingOn};
 

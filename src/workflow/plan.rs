@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use super::audit::Actor;
 use super::cases::{Case, Item, ItemStatus};
-use super::requirements::{ItemKind, Missing, Requirements};
+use super::requirements::{Missing, Requirements};
 use super::step::Step;
-use crate::domain::Language;
+use crate::domain::{ItemKind, Language};
 
 /// One change to a case, decided before anything is written.
 #[derive(Debug, Clone, PartialEq)]

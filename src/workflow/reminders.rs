@@ -14,6 +14,7 @@ use super::filing::missing_of;
 use super::step::{Step, WaitingOn};
 use super::{notices, Workflow};
 use crate::db::{begin_write, parse_stamp};
+use crate::domain::ItemKind;
 use crate::outbox::{self, Draft};
 
 /// Queues every reminder, digest and expiry notice now due; returns how many mails.
@@ -243,7 +244,7 @@ async fn expiry_notice(
     let Some(cert) = cases::items(conn, case_id)
         .await?
         .into_iter()
-        .find(|i| i.kind == super::ItemKind::Certificate && i.value == serial)
+        .find(|i| i.kind == ItemKind::Certificate && i.value == serial)
     else {
         return Ok(0);
     };
@@ -310,7 +311,7 @@ async fn renewal_case(
         cases::file_item(
             conn,
             renewal.id,
-            super::ItemKind::SystemName,
+            ItemKind::SystemName,
             name,
             &json!({ "from_case": holder.reference.to_string() }),
             cases::ItemStatus::Confirmed,

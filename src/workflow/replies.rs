@@ -3,8 +3,9 @@
 use serde_json::{json, Value};
 
 use super::cases::{Case, Item};
-use super::requirements::{ItemKind, Missing};
+use super::requirements::Missing;
 use super::{Filing, Workflow};
+use crate::domain::ItemKind;
 use crate::domain::{Language, Redirect, ServiceMention};
 use crate::extract::{Extraction, Problem};
 use crate::ledger::LedgerMessage;

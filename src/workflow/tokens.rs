@@ -47,15 +47,7 @@ impl TokenKey {
         }
         use rand::Rng;
         let fresh = hex::encode(rand::thread_rng().gen::<[u8; 32]>());
-        sqlx::query("INSERT INTO secrets (name, value) VALUES ('token_key', ?) ON CONFLICT (name) DO NOTHING")
-            .bind(&fresh)
-            .execute(pool)
-            .await
-            .context("keeping the token key")?;
-        let kept: String = sqlx::query_scalar("SELECT value FROM secrets WHERE name = 'token_key'")
-            .fetch_one(pool)
-            .await
-            .context("reading the token key")?;
+        let kept = crate::db::kept_secret(pool, "token_key", &fresh).await?;
         Ok(Self(SecretString::from(kept)))
     }
 
