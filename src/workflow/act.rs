@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::cases::{self, Case, Item, ItemStatus};
 use super::commands::Command;
 use super::filing::{missing_of, mode_of};
@@ -80,7 +80,7 @@ async fn confirm(
             case.id,
             actor,
             cause,
-            "item_confirmed",
+            EventKind::ItemConfirmed,
             json!({ "item": item.kind.as_str(), "value": item.value }),
         )
         .await?;
@@ -115,7 +115,7 @@ async fn reject(
         case.id,
         actor,
         cause,
-        "materials_rejected",
+        EventKind::MaterialsRejected,
         json!({ "reason": reason, "items": parsed.iter().map(|i| json!({ "item": i.kind.as_str(), "value": i.value })).collect::<Vec<_>>() }),
     )
     .await?;
@@ -178,7 +178,7 @@ async fn set(
         case.id,
         actor,
         cause,
-        "item_set",
+        EventKind::ItemSet,
         json!({ "item": kind.as_str(), "value": value }),
     )
     .await?;
@@ -248,7 +248,7 @@ async fn move_case(
         case.id,
         actor,
         cause,
-        "step",
+        EventKind::Step,
         json!({ "from": case.step.as_str(), "to": to.as_str() }),
     )
     .await?;

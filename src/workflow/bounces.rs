@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::{cases, finish, notices, Handled, Workflow};
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::outbox::returns::{self, OurMail};
@@ -61,7 +61,7 @@ pub(super) async fn link(
             case.id,
             &Actor::Daemon,
             Some(message.id),
-            "bounce",
+            EventKind::Bounce,
             json!({ "outbox_id": outbox_id, "recipient": report.recipient, "status": report.status, "diagnostic": report.diagnostic }),
         )
         .await?;

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::cases::{self, Case, Item, ItemStatus};
 use super::requirements::Missing;
 use super::{replies, step, Workflow};
@@ -61,7 +61,7 @@ pub(crate) async fn file(
             case.id,
             &actor,
             Some(ledger_id),
-            "opened",
+            EventKind::Opened,
             json!({ "service": case.service.key(), "institution": case.institution }),
         )
         .await?;
@@ -102,7 +102,7 @@ pub(crate) async fn file(
                 case.id,
                 &actor,
                 Some(ledger_id),
-                "item_filed",
+                EventKind::ItemFiled,
                 json!({ "item": kind.as_str(), "value": value }),
             )
             .await?;
@@ -129,7 +129,7 @@ pub(crate) async fn file(
             case.id,
             &actor,
             Some(ledger_id),
-            "step",
+            EventKind::Step,
             json!({ "from": case.step.as_str(), "to": next.as_str() }),
         )
         .await?;
@@ -144,7 +144,7 @@ pub(crate) async fn file(
             case.id,
             &actor,
             Some(ledger_id),
-            "language",
+            EventKind::Language,
             json!({ "from": case.language.map(Language::code), "to": language.code() }),
         )
         .await?;

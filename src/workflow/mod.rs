@@ -429,7 +429,7 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
         case.id,
         &audit::Actor::cli(),
         None,
-        "opened",
+        audit::EventKind::Opened,
         serde_json::json!({ "service": case.service.key(), "institution": case.institution }),
     )
     .await?;

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::authres;
 use super::cases::{self, Case};
 use super::commands::{self, Command};
@@ -294,7 +294,7 @@ pub(super) async fn refuse(
             case.id,
             &Actor::Mail(sender.as_str().to_string()),
             Some(message.id),
-            "command_refused",
+            EventKind::CommandRefused,
             json!({ "reason": refusal.as_str(), "detail": detail }),
         )
         .await?;
