@@ -7,7 +7,7 @@ mod redact;
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
 pub use identity::content_sha256;
 pub use redact::without_private_keys;
@@ -27,25 +27,13 @@ pub enum MessageState {
     Quarantined,
 }
 
+crate::db::stored_names!(MessageState {
+    Received => "received",
+    Processed => "processed",
+    Quarantined => "quarantined",
+});
+
 impl MessageState {
-    /// The stable name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Received => "received",
-            Self::Processed => "processed",
-            Self::Quarantined => "quarantined",
-        }
-    }
-
-    fn from_db(s: &str) -> Result<Self> {
-        match s {
-            "received" => Ok(Self::Received),
-            "processed" => Ok(Self::Processed),
-            "quarantined" => Ok(Self::Quarantined),
-            other => anyhow::bail!("unknown message state '{other}' in the ledger"),
-        }
-    }
-
     /// Where the source copy goes once this state is final; `None` while it is not.
     pub fn disposition(self) -> Option<Disposition> {
         match self {
@@ -71,7 +59,7 @@ pub enum Recorded {
 }
 
 /// A recorded message handed to the workflow stage.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LedgerMessage {
     /// Ledger row id.
     pub id: i64,
@@ -190,6 +178,13 @@ struct Identity<'a> {
     message_id: Option<&'a str>,
 }
 
+/// A message already in the ledger, as found again.
+#[derive(sqlx::FromRow)]
+struct KnownRow {
+    id: i64,
+    state: MessageState,
+}
+
 async fn insert(
     conn: &mut SqliteConnection,
     locator: &Locator,
@@ -201,7 +196,7 @@ async fn insert(
     // The same message: the same bytes, the same content under other trace headers, or a row
     // recorded before content identities were kept whose Message-ID is the same (the old rule,
     // all that can be said of it).
-    let known = sqlx::query(
+    let known: Option<KnownRow> = sqlx::query_as(
         "SELECT id, state FROM messages
          WHERE sha256 = ?1 OR content_sha256 = ?2
             OR (?3 IS NOT NULL AND message_id = ?3 AND content_sha256 IS NULL)
@@ -213,11 +208,8 @@ async fn insert(
     .fetch_optional(&mut *conn)
     .await
     .context("looking a message up in the ledger")?;
-    if let Some(row) = known {
-        return Ok(Recorded::Known {
-            id: row.get(0),
-            state: MessageState::from_db(row.get::<&str, _>(1))?,
-        });
+    if let Some(KnownRow { id, state }) = known {
+        return Ok(Recorded::Known { id, state });
     }
     // A different message under a Message-ID already seen: recorded and processed like any
     // other, and the reuse is told to the operators (it may be an attempt to suppress mail).
@@ -270,7 +262,7 @@ pub async fn next_received_batch(
     max: usize,
     max_bytes: i64,
 ) -> Result<Vec<LedgerMessage>> {
-    let waiting: Vec<(i64, i64)> = sqlx::query_as(
+    let waiting: Vec<Waiting> = sqlx::query_as(
         "SELECT id, size FROM messages WHERE state = 'received' ORDER BY id LIMIT ?",
     )
     .bind(i64::try_from(max).unwrap_or(i64::MAX))
@@ -279,27 +271,30 @@ pub async fn next_received_batch(
     .context("reading the ledger")?;
     let mut out = Vec::new();
     let mut bytes = 0i64;
-    for (id, size) in waiting {
+    for Waiting { id, size } in waiting {
         if !out.is_empty() && bytes + size > max_bytes {
             break;
         }
         bytes += size;
-        let row = sqlx::query(
-            "SELECT m.id, b.raw, m.refused, m.reuses_id_of
-             FROM messages m JOIN message_bodies b ON b.message_id = m.id WHERE m.id = ?",
-        )
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await
-        .context("reading the ledger")?;
-        out.push(LedgerMessage {
-            id: row.get(0),
-            raw: row.get(1),
-            refused: row.get(2),
-            reuses_id_of: row.get(3),
-        });
+        out.push(
+            sqlx::query_as(
+                "SELECT m.id, b.raw, m.refused, m.reuses_id_of
+                 FROM messages m JOIN message_bodies b ON b.message_id = m.id WHERE m.id = ?",
+            )
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .context("reading the ledger")?,
+        );
     }
     Ok(out)
+}
+
+/// A message waiting for the workflow stage, before its bytes are read.
+#[derive(sqlx::FromRow)]
+struct Waiting {
+    id: i64,
+    size: i64,
 }
 
 /// When message `id` reached the mailbox.
@@ -324,7 +319,7 @@ pub async fn finish(
         "UPDATE messages SET state = ?, outcome = ?, case_id = ?, language = ?, processed_at = ?
          WHERE id = ? AND state = 'received'",
     )
-    .bind(state.as_str())
+    .bind(state)
     .bind(outcome)
     .bind(case_id)
     .bind(language)
@@ -349,34 +344,46 @@ pub struct Unsettled {
     pub message_id: Option<String>,
 }
 
+/// A finished message as `unsettled` reads it.
+#[derive(sqlx::FromRow)]
+struct UnsettledRow {
+    id: i64,
+    source_folder: String,
+    source_uid: String,
+    state: MessageState,
+    message_id: Option<String>,
+}
+
 /// Finished messages still sitting in the incoming folder.
 pub async fn unsettled(pool: &SqlitePool) -> Result<Vec<Unsettled>> {
-    let rows = sqlx::query(
+    let rows: Vec<UnsettledRow> = sqlx::query_as(
         "SELECT id, source_folder, source_uid, state, message_id FROM messages
          WHERE state != 'received' AND settled_at IS NULL ORDER BY id",
     )
     .fetch_all(pool)
     .await
     .context("reading the ledger")?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let state = MessageState::from_db(row.get::<&str, _>(3))?;
-        let source_uid: String = row.get(2);
-        let (validity, uid) = source_uid.split_once(':').unwrap_or(("0", &source_uid));
-        if let Some(disposition) = state.disposition() {
-            out.push(Unsettled {
-                id: row.get(0),
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let disposition = row.state.disposition()?;
+            // Stored as `UIDVALIDITY:UID`.
+            let (validity, uid) = row
+                .source_uid
+                .split_once(':')
+                .unwrap_or(("0", &row.source_uid));
+            Some(Unsettled {
+                id: row.id,
                 locator: Locator {
-                    folder: row.get(1),
+                    folder: row.source_folder,
                     uid_validity: validity.parse().unwrap_or(0),
                     uid: uid.to_string(),
                 },
                 disposition,
-                message_id: row.get(4),
-            });
-        }
-    }
-    Ok(out)
+                message_id: row.message_id,
+            })
+        })
+        .collect())
 }
 
 /// Notes that these messages' source copies have been moved away (one commit).
@@ -413,13 +420,4 @@ pub async fn case_of_message_ids(
     .fetch_optional(&mut *conn)
     .await
     .context("looking up a thread in the ledger")
-}
-
-/// How many messages the ledger holds in each state.
-pub async fn counts(pool: &SqlitePool) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) FROM messages GROUP BY state ORDER BY state")
-        .fetch_all(pool)
-        .await
-        .context("counting ledger rows")?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
