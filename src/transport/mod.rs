@@ -1,6 +1,8 @@
 //! Stage 7, the transport: works the outbox one row at a time. A row is marked `attempting`
 //! (committed) before the send starts; each send ends `Sent`, `Retry` or `Failed`; a row a
-//! crash left `attempting` is never blindly sent again.
+//! crash left `attempting` is never blindly sent again. A row given up is only recorded
+//! here (`failed` or `uncertain`, with the error); telling the operators is the workflow's
+//! (`workflow::delivery`).
 
 mod directory;
 mod smtp;
@@ -8,16 +10,14 @@ mod smtp;
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rand::Rng;
-use serde_json::json;
 use sqlx::SqlitePool;
 
 pub use directory::DirectoryTransport;
 pub use smtp::SmtpTransport;
 
-use crate::db::begin_write;
-use crate::outbox::{self, Composer, Draft, Outgoing, Purpose};
+use crate::outbox::{self, OutboxState, Outgoing, Purpose};
 use crate::settings::{OutboundKind, Settings};
 
 /// How one send ended.
@@ -112,13 +112,8 @@ impl RetryPolicy {
 }
 
 /// Settles rows a previous process left mid-send: delivered ones are marked sent, provably
-/// unsent ones go back to the queue, and the rest are marked `uncertain` and reported.
-pub async fn recover_interrupted(
-    pool: &SqlitePool,
-    transport: &impl Transport,
-    composer: &Composer,
-    settings: &Settings,
-) -> Result<()> {
+/// unsent ones go back to the queue, and the rest are marked `uncertain` (to be reported).
+pub async fn recover_interrupted(pool: &SqlitePool, transport: &impl Transport) -> Result<()> {
     for mail in outbox::interrupted(pool).await? {
         match transport.was_delivered(&mail).await {
             Some(true) => {
@@ -144,12 +139,10 @@ pub async fn recover_interrupted(
             None => {
                 tracing::error!(outbox_id = mail.id, subject = %mail.subject,
                     "a send was interrupted and may or may not have gone out; not resent, operators told");
-                give_up(
+                outbox::mark_final(
                     pool,
-                    composer,
-                    settings,
-                    &mail,
-                    "uncertain",
+                    mail.id,
+                    OutboxState::Uncertain,
                     "interrupted mid-send; it may or may not have been delivered",
                 )
                 .await?;
@@ -168,7 +161,6 @@ const SEND_BATCH: usize = 16;
 pub async fn deliver_due(
     pool: &SqlitePool,
     transport: &impl Transport,
-    composer: &Composer,
     settings: &Settings,
 ) -> Result<usize> {
     let policy = RetryPolicy {
@@ -184,7 +176,7 @@ pub async fn deliver_due(
         let mut delivered = Vec::with_capacity(claimed.len());
         let mut outcome = Ok(());
         for (i, &id) in claimed.iter().enumerate() {
-            match send_one(pool, transport, composer, settings, &policy, id).await {
+            match send_one(pool, transport, &policy, id).await {
                 Ok(Attempt::Sent(reply)) => delivered.push((id, reply)),
                 Ok(Attempt::GivenUp) => {}
                 Ok(Attempt::Retried) => {
@@ -216,7 +208,7 @@ enum Attempt {
     Sent(String),
     /// A temporary failure; the row is queued again for later.
     Retried,
-    /// Given up and reported.
+    /// Given up: recorded `failed`, for the workflow to report.
     GivenUp,
 }
 
@@ -224,8 +216,6 @@ enum Attempt {
 async fn send_one(
     pool: &SqlitePool,
     transport: &impl Transport,
-    composer: &Composer,
-    settings: &Settings,
     policy: &RetryPolicy,
     id: i64,
 ) -> Result<Attempt> {
@@ -246,63 +236,16 @@ async fn send_one(
             }
             SendOutcome::Retry(error) => {
                 tracing::error!(outbox_id = mail.id, attempts = mail.attempts, %error, "send kept failing; given up");
-                give_up(
-                    pool,
-                    composer,
-                    settings,
-                    &mail,
-                    "failed",
-                    &format!("gave up after {} attempts: {error}", mail.attempts),
-                )
-                .await?;
+                let error = format!("gave up after {} attempts: {error}", mail.attempts);
+                outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
             }
             SendOutcome::Failed(error) => {
                 tracing::error!(outbox_id = mail.id, %error, "send refused; not retried");
-                give_up(pool, composer, settings, &mail, "failed", &error).await?;
+                outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
             }
         }
     }
     Ok(Attempt::GivenUp)
-}
-
-/// Marks a row failed or uncertain and, in the same transaction, tells the operators —
-/// unless the row was itself such a notice, which would only loop.
-async fn give_up(
-    pool: &SqlitePool,
-    composer: &Composer,
-    settings: &Settings,
-    mail: &Outgoing,
-    state: &str,
-    error: &str,
-) -> Result<()> {
-    let mut tx = begin_write(pool).await?;
-    outbox::mark_final(&mut tx, mail.id, state, error).await?;
-    if mail.purpose != Purpose::OperatorDeliveryProblem.as_str() {
-        composer
-            .enqueue(
-                &mut tx,
-                Draft {
-                    purpose: Purpose::OperatorDeliveryProblem,
-                    key: format!("delivery-problem:{}", mail.id),
-                    case: None,
-                    cause_message: None,
-                    to: settings.agency.operators.clone(),
-                    language: settings.agency.operator_language,
-                    context: json!({
-                        "state": state,
-                        "error": error,
-                        "subject": mail.subject,
-                        "recipients": mail.recipients,
-                        "message_id": mail.message_id,
-                        "attempts": mail.attempts,
-                    }),
-                    thread: None,
-                    attach_message: None,
-                },
-            )
-            .await?;
-    }
-    tx.commit().await.context("recording a failed mail")
 }
 
 #[cfg(test)]

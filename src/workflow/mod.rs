@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cases;
 pub mod commands;
 pub mod contacts;
+pub mod delivery;
 pub mod export;
 mod facts;
 mod filing;

@@ -72,7 +72,7 @@ fn to_beneficiary(
     }
 }
 
-fn to_operators(
+pub(super) fn to_operators(
     wf: &Workflow,
     purpose: Purpose,
     key: String,
