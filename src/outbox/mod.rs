@@ -1,6 +1,7 @@
 //! Stage 6, the outbox: outgoing mail as rows, written in the same transaction as the case
 //! change that caused them, each with an idempotency key and a Message-ID derived from it.
-//! The transport stage works the rows; nothing is sent from memory.
+//! The transport stage works the rows; nothing is sent from memory. This module owns `outbox`
+//! and `outbox_bodies`.
 
 pub mod compose;
 mod queue;
