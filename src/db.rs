@@ -214,6 +214,39 @@ macro_rules! stored_names {
 }
 pub(crate) use stored_names;
 
+/// Lets a value with rules be read straight from its TEXT column: the column is parsed with
+/// the type's `FromStr`, so a row holding something the type refuses fails to read instead
+/// of building an invalid value.
+macro_rules! read_by_parsing {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl ::sqlx::Type<::sqlx::Sqlite> for $ty {
+            fn type_info() -> ::sqlx::sqlite::SqliteTypeInfo {
+                <str as ::sqlx::Type<::sqlx::Sqlite>>::type_info()
+            }
+
+            fn compatible(ty: &::sqlx::sqlite::SqliteTypeInfo) -> bool {
+                <&str as ::sqlx::Type<::sqlx::Sqlite>>::compatible(ty)
+            }
+        }
+
+        impl<'r> ::sqlx::Decode<'r, ::sqlx::Sqlite> for $ty {
+            fn decode(
+                value: ::sqlx::sqlite::SqliteValueRef<'r>,
+            ) -> Result<Self, ::sqlx::error::BoxDynError> {
+                Ok(<&str as ::sqlx::Decode<'r, ::sqlx::Sqlite>>::decode(value)?.parse::<$ty>()?)
+            }
+        }
+    )+};
+}
+
+read_by_parsing!(
+    crate::domain::CaseRef,
+    crate::domain::EmailAddress,
+    crate::domain::Language,
+    crate::domain::Service,
+    crate::workflow::step::Step,
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

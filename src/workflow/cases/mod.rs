@@ -17,7 +17,7 @@ use crate::db::now;
 use crate::domain::{CaseRef, EmailAddress, Language, Service};
 
 /// A case as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Case {
     /// Row id.
     pub id: i64,
@@ -79,52 +79,6 @@ const CASE_COLUMNS: &str =
      opened_at, updated_at, version, coalesce(step_since, opened_at) AS step_since,
      materials_complete_at, renews_serial";
 
-/// A `cases` row as read; its values are checked on the way into [`Case`].
-#[derive(sqlx::FromRow)]
-struct CaseRow {
-    id: i64,
-    reference: String,
-    service: String,
-    institution: String,
-    contact: String,
-    system_name: Option<String>,
-    language: Option<String>,
-    step: String,
-    opened_at: String,
-    updated_at: String,
-    version: i64,
-    step_since: String,
-    materials_complete_at: Option<String>,
-    renews_serial: Option<String>,
-}
-
-impl TryFrom<CaseRow> for Case {
-    type Error = anyhow::Error;
-
-    fn try_from(row: CaseRow) -> Result<Self> {
-        Ok(Case {
-            id: row.id,
-            reference: row.reference.parse()?,
-            service: row.service.parse()?,
-            institution: row.institution,
-            contact: row.contact.parse()?,
-            system_name: row.system_name,
-            language: row.language.as_deref().map(str::parse).transpose()?,
-            step: row.step.parse()?,
-            opened_at: row.opened_at,
-            updated_at: row.updated_at,
-            version: row.version,
-            step_since: row.step_since,
-            materials_complete_at: row.materials_complete_at,
-            renews_serial: row.renews_serial,
-        })
-    }
-}
-
-fn cases_of(rows: Vec<CaseRow>) -> Result<Vec<Case>> {
-    rows.into_iter().map(Case::try_from).collect()
-}
-
 /// Opens a case with the next reference of the current year.
 pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
     let year = crate::clock::now().year();
@@ -166,12 +120,11 @@ pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
 
 /// The case with row id `id`.
 pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Case> {
-    let row: CaseRow = sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
+    sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
         .bind(id)
         .fetch_one(&mut *conn)
         .await
-        .with_context(|| format!("reading case {id}"))?;
-    row.try_into()
+        .with_context(|| format!("reading case {id}"))
 }
 
 /// The case with this reference, if any.
@@ -179,35 +132,32 @@ pub async fn by_reference(
     conn: &mut SqliteConnection,
     reference: &CaseRef,
 ) -> Result<Option<Case>> {
-    let row: Option<CaseRow> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE reference = ?"
     ))
     .bind(reference.to_string())
     .fetch_optional(&mut *conn)
     .await
-    .context("looking up a case reference")?;
-    row.map(Case::try_from).transpose()
+    .context("looking up a case reference")
 }
 
 /// Every case whose contact is `contact`, newest first.
 pub async fn by_contact(conn: &mut SqliteConnection, contact: &EmailAddress) -> Result<Vec<Case>> {
-    let rows = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE contact = ? ORDER BY id DESC"
     ))
     .bind(contact.as_str())
     .fetch_all(&mut *conn)
     .await
-    .context("looking up a sender's cases")?;
-    cases_of(rows)
+    .context("looking up a sender's cases")
 }
 
 /// Every case, oldest first.
 pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
-    let rows = sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases ORDER BY id"))
+    sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases ORDER BY id"))
         .fetch_all(&mut *conn)
         .await
-        .context("listing cases")?;
-    cases_of(rows)
+        .context("listing cases")
 }
 
 /// Moves a case to `step` (the caller has checked the transition); entering materials
@@ -261,13 +211,12 @@ pub async fn set_language(
 
 /// Every open case, oldest first.
 pub async fn open_cases(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
-    let rows = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE step NOT IN ('completed', 'closed') ORDER BY id"
     ))
     .fetch_all(&mut *conn)
     .await
-    .context("listing open cases")?;
-    cases_of(rows)
+    .context("listing open cases")
 }
 
 /// When the last mail filed on the case arrived.
@@ -330,13 +279,12 @@ pub async fn renewal_of(
     serial: &str,
     contact: &EmailAddress,
 ) -> Result<Option<Case>> {
-    let row: Option<CaseRow> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE renews_serial = ? AND contact = ? ORDER BY id LIMIT 1"
     ))
     .bind(serial)
     .bind(contact.as_str())
     .fetch_optional(&mut *conn)
     .await
-    .context("looking for a renewal case")?;
-    row.map(Case::try_from).transpose()
+    .context("looking for a renewal case")
 }

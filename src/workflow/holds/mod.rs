@@ -39,21 +39,12 @@ crate::db::stored_names!(HoldState {
 });
 
 /// A held message as stored.
+#[derive(sqlx::FromRow)]
 struct Hold {
     id: i64,
     case_id: i64,
     message_id: i64,
     sender: EmailAddress,
-    state: HoldState,
-}
-
-/// A `holds` row as read; the sender is checked on the way into [`Hold`].
-#[derive(sqlx::FromRow)]
-struct HoldRow {
-    id: i64,
-    case_id: i64,
-    message_id: i64,
-    sender: String,
     state: HoldState,
 }
 
@@ -178,19 +169,11 @@ async fn waiting_for(
 }
 
 async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Hold> {
-    let row: HoldRow =
-        sqlx::query_as("SELECT id, case_id, message_id, sender, state FROM holds WHERE id = ?")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await
-            .with_context(|| format!("reading held message {id}"))?;
-    Ok(Hold {
-        id: row.id,
-        case_id: row.case_id,
-        message_id: row.message_id,
-        sender: row.sender.parse()?,
-        state: row.state,
-    })
+    sqlx::query_as("SELECT id, case_id, message_id, sender, state FROM holds WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .with_context(|| format!("reading held message {id}"))
 }
 
 async fn decided(conn: &mut SqliteConnection, id: i64, state: HoldState, by: &Actor) -> Result<()> {
