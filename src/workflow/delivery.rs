@@ -69,3 +69,78 @@ fn notice(wf: &Workflow, mail: &GivenUp) -> Result<Draft> {
         context,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::Desk;
+    use crate::settings::Settings;
+
+    async fn desk(dir: &std::path::Path) -> Desk {
+        let overlay = dir.join("test.toml");
+        let toml = format!(
+            "[database]\nurl = \"sqlite://{0}/desk.db\"\n[outbound]\npath = \"{0}/out\"\n",
+            dir.display()
+        );
+        std::fs::write(&overlay, toml).unwrap();
+        Desk::build(Settings::load(Some(&overlay)).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// An outbox row as the transport leaves one it gave up on.
+    async fn given_up(pool: &SqlitePool, id: i64, purpose: Purpose, state: &str) {
+        sqlx::query(
+            "INSERT INTO outbox (id, idempotency_key, message_id, purpose, envelope_from,
+                                 recipients, subject, state, attempts, next_attempt_at,
+                                 last_error, created_at)
+             VALUES (?, ?, ?, ?, 'servicii@egov.md', '[\"ion@asp.gov.md\"]', 'Re: IP', ?, 5,
+                     '2026-01-05T10:00:00Z', 'gave up after 5 attempts: 451', '2026-01-05T10:00:00Z')",
+        )
+        .bind(id)
+        .bind(format!("test:{id}"))
+        .bind(format!("m{id}.desk@egov.md"))
+        .bind(purpose.as_str())
+        .bind(state)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_mail_given_up_is_reported_to_the_operators_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path()).await;
+        given_up(&desk.pool, 7, Purpose::Acknowledgement, "failed").await;
+        given_up(&desk.pool, 8, Purpose::Acknowledgement, "uncertain").await;
+        given_up(&desk.pool, 9, Purpose::OperatorDeliveryProblem, "failed").await;
+
+        assert_eq!(
+            report_given_up(&desk.pool, &desk.workflow).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            report_given_up(&desk.pool, &desk.workflow).await.unwrap(),
+            0
+        );
+
+        let keys: Vec<String> =
+            sqlx::query_scalar("SELECT idempotency_key FROM outbox WHERE purpose = ? ORDER BY id")
+                .bind(Purpose::OperatorDeliveryProblem.as_str())
+                .fetch_all(&desk.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            keys,
+            ["test:9", "delivery-problem:7", "delivery-problem:8"],
+            "a notice about a notice would only loop"
+        );
+        let to: Vec<String> = sqlx::query_scalar(
+            "SELECT recipients FROM outbox WHERE idempotency_key LIKE 'delivery-problem:%'",
+        )
+        .fetch_all(&desk.pool)
+        .await
+        .unwrap();
+        assert_eq!(to, ["[\"operatori@egov.md\"]"; 2]);
+    }
+}

@@ -1,7 +1,7 @@
 //! Operator tokens: a reply changes a case only when it carries a token the daemon issued
 //! for that case, that version of its data and that operator. The token is a row id plus
 //! an HMAC-SHA256 over the row's fields (the MAC itself is never stored); it works once and
-//! expires.
+//! expires. This module owns `command_tokens`.
 
 use std::sync::LazyLock;
 
