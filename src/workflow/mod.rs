@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cases;
 pub mod commands;
 pub mod contacts;
+pub mod delivery;
 pub mod export;
 mod facts;
 mod filing;
@@ -29,7 +30,8 @@ pub mod tokens;
 use anyhow::{Context, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 
-pub use requirements::{ItemKind, Requirements};
+pub use crate::domain::ItemKind;
+pub use requirements::Requirements;
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
@@ -433,7 +435,7 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
         case.id,
         &audit::Actor::cli(),
         None,
-        "opened",
+        audit::EventKind::Opened,
         serde_json::json!({ "service": case.service.key(), "institution": case.institution }),
     )
     .await?;
