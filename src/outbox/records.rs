@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
-use super::OutboxState;
+use super::{OutboxState, Purpose};
 use crate::domain::EmailAddress;
 
 /// Whether a mail with this idempotency key was ever queued.
@@ -68,7 +68,7 @@ pub async fn case_of_message_ids(
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// Why it was sent.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// Recipients.
     pub to: Vec<String>,
     /// Subject.
@@ -84,7 +84,7 @@ pub struct Summary {
 /// An `outbox` row of a case as read: `Summary` with its recipients still JSON.
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
-    purpose: String,
+    purpose: Purpose,
     recipients: String,
     subject: String,
     state: OutboxState,
@@ -122,7 +122,7 @@ pub struct Sent {
     /// Row id.
     pub id: i64,
     /// Why it was sent.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// JSON array of its recipients.
     pub recipients: String,
     /// Its subject.

@@ -136,7 +136,7 @@ pub async fn recover_interrupted(pool: &SqlitePool, transport: &impl Transport) 
             }
             // A notice about another mail's uncertain fate is the one mail that must not end
             // uncertain itself (nobody would be told): sent again, at worst twice.
-            None if mail.purpose == Purpose::OperatorDeliveryProblem.as_str() => {
+            None if mail.purpose == Purpose::OperatorDeliveryProblem => {
                 tracing::warn!(
                     outbox_id = mail.id,
                     "an interrupted delivery-problem notice is sent again"
