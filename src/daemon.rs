@@ -305,25 +305,16 @@ impl Desk {
         if self.settings().outbound.hold {
             return Ok(());
         }
-        report.sent += transport::deliver_due(
-            &self.pool,
-            &self.transport,
-            &self.workflow.composer,
-            self.settings(),
-        )
-        .await?;
+        report.sent += transport::deliver_due(&self.pool, &self.transport, self.settings()).await?;
+        workflow::delivery::report_given_up(&self.pool, &self.workflow).await?;
         Ok(())
     }
 
     /// Settles sends a previous process left half-done.
     pub async fn recover(&self) -> Result<()> {
-        transport::recover_interrupted(
-            &self.pool,
-            &self.transport,
-            &self.workflow.composer,
-            self.settings(),
-        )
-        .await
+        transport::recover_interrupted(&self.pool, &self.transport).await?;
+        workflow::delivery::report_given_up(&self.pool, &self.workflow).await?;
+        Ok(())
     }
 
     /// Queues the reminders, digest and expiry notices now due.

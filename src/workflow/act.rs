@@ -6,13 +6,13 @@ use anyhow::Result;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::cases::{self, Case, Item, ItemStatus};
 use super::commands::Command;
 use super::filing::{missing_of, mode_of};
-use super::requirements::ItemKind;
 use super::step::{self, Event, Step};
 use super::{mail, Workflow};
+use crate::domain::ItemKind;
 use crate::domain::{CertSerial, Service};
 
 /// Why a command does not fit the case; told to the operator as it is.
@@ -80,7 +80,7 @@ async fn confirm(
             case.id,
             actor,
             cause,
-            "item_confirmed",
+            EventKind::ItemConfirmed,
             json!({ "item": item.kind.as_str(), "value": item.value }),
         )
         .await?;
@@ -115,7 +115,7 @@ async fn reject(
         case.id,
         actor,
         cause,
-        "materials_rejected",
+        EventKind::MaterialsRejected,
         json!({ "reason": reason, "items": parsed.iter().map(|i| json!({ "item": i.kind.as_str(), "value": i.value })).collect::<Vec<_>>() }),
     )
     .await?;
@@ -181,7 +181,7 @@ async fn set(
         case.id,
         actor,
         cause,
-        "item_set",
+        EventKind::ItemSet,
         json!({ "item": kind.as_str(), "value": value }),
     )
     .await?;
@@ -251,7 +251,7 @@ async fn move_case(
         case.id,
         actor,
         cause,
-        "step",
+        EventKind::Step,
         json!({ "from": case.step.as_str(), "to": to.as_str() }),
     )
     .await?;

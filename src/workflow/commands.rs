@@ -2,8 +2,8 @@
 //! parsed, reject it with a reason, correct an item, or mark an agency-side step done.
 //! Only the unquoted top of a reply is read; quoted text never commands anything.
 
-use super::requirements::ItemKind;
 use super::step::Step;
+use crate::domain::ItemKind;
 
 /// One operator command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +115,7 @@ fn parse_line(line: &str) -> Result<Option<Command>, String> {
             let (kind, value) = rest
                 .split_once(char::is_whitespace)
                 .ok_or_else(|| format!("'{line}': SET needs an item and a value"))?;
-            let kind = ItemKind::from_db(&kind.to_lowercase()).map_err(|_| {
+            let kind = kind.to_lowercase().parse::<ItemKind>().map_err(|_| {
                 format!(
                     "'{line}': '{kind}' is not an item (one of {})",
                     ItemKind::ALL.map(ItemKind::as_str).join(", ")

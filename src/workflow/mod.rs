@@ -17,6 +17,7 @@ pub mod calendar;
 pub mod cases;
 pub mod commands;
 pub mod contacts;
+pub mod delivery;
 pub mod export;
 mod facts;
 mod filing;
@@ -38,8 +39,9 @@ use anyhow::{Context, Result};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tracing::Instrument;
 
+pub use crate::domain::ItemKind;
 pub use outcome::Outcome;
-pub use requirements::{ItemKind, Requirements};
+pub use requirements::Requirements;
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;

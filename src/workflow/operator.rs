@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::authres;
 use super::cases::{self, Case};
 use super::commands::{self, Command};
@@ -105,7 +105,7 @@ pub(super) async fn handle(
             // An altered or unknown token names no case we can trust.
             let case = match refusal {
                 Refusal::Unknown | Refusal::Altered => None,
-                _ => cases_by_token(conn, found.0).await?,
+                _ => tokens::case_of(conn, found.0).await?,
             };
             return refuse(conn, wf, &who, case.as_ref(), refusal, "").await;
         }
@@ -225,19 +225,7 @@ async fn case_of_genuine(
     match tokens::verify(conn, &wf.token_key, found, sender, crate::clock::now()).await? {
         Ok(row) => Ok(Some(cases::by_id(conn, row.case_id).await?)),
         Err(Refusal::Unknown | Refusal::Altered) => Ok(None),
-        Err(_) => cases_by_token(conn, found.0).await,
-    }
-}
-
-async fn cases_by_token(conn: &mut SqliteConnection, token_id: i64) -> Result<Option<Case>> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT case_id FROM command_tokens WHERE id = ?")
-        .bind(token_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .context("looking up a token's case")?;
-    match id {
-        Some(id) => Ok(Some(cases::by_id(conn, id).await?)),
-        None => Ok(None),
+        Err(_) => tokens::case_of(conn, found.0).await,
     }
 }
 
@@ -279,7 +267,7 @@ pub(super) async fn refuse(
             case.id,
             &Actor::Mail(sender.as_str().to_string()),
             Some(message.id),
-            "command_refused",
+            EventKind::CommandRefused,
             json!({ "reason": refusal.as_str(), "detail": detail }),
         )
         .await?;

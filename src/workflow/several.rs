@@ -10,8 +10,9 @@ use super::cases;
 use super::filing::{file, Filing};
 use super::outcome::Outcome;
 use super::received::{new_case_from, processed, update_operators, Incoming};
-use super::requirements::{ItemKind, ServiceRules};
+use super::requirements::ServiceRules;
 use super::{guards, mail, Handled, Workflow};
+use crate::domain::ItemKind;
 use crate::extract::{Attributes, Extraction};
 use crate::matching::{MatchedBy, Target};
 

@@ -4,22 +4,25 @@
 //! case and what the message [`Brought`], and returns the [`CasePlan`] to apply with the
 //! [`Filing`] the replies are written from. [`store`] reads the snapshot and applies the plan.
 
-use serde_json::{json, Value};
+use anyhow::Result;
+use serde_json::json;
 
-use super::audit::Actor;
+use super::audit::{Actor, EventKind};
 use super::cases::{Case, Item, ItemStatus};
 use super::materials::{self, Material};
 use super::plan::{language_change, CasePlan, Change, Snapshot};
-use super::requirements::{ItemKind, Missing, Requirements, ServiceRules};
+use super::requirements::{Missing, Requirements, ServiceRules};
 use super::step::{self, TransitionError};
 use super::Workflow;
-use crate::domain::Service;
+use crate::domain::{ItemKind, Service};
 use crate::extract::{Extraction, Problem};
 
+mod serials;
 pub(crate) mod store;
 #[cfg(test)]
 mod tests;
 
+use serials::{Doubt, SerialLookup};
 pub(crate) use store::file;
 
 /// What one message did to its case, for the replies.
@@ -45,18 +48,21 @@ pub(crate) struct Brought<'a> {
     pub received_at: String,
     /// What it carries.
     pub ex: &'a Extraction,
-    /// Each serial number given, with its lookup (`status`, `reason`, `found`).
-    pub lookups: Vec<(String, Value)>,
+    /// Each serial number given, with what the records say of it.
+    pub lookups: Vec<(String, SerialLookup)>,
 }
 
 impl Brought<'_> {
     /// The lookup of `serial`; one not looked up is unknown.
-    fn lookup(&self, serial: &str) -> Value {
+    fn lookup(&self, serial: &str) -> SerialLookup {
+        let unknown = SerialLookup::Questioned {
+            reason: Doubt::Unknown,
+            found: None,
+        };
         self.lookups
             .iter()
             .find(|(s, _)| s == serial)
-            .map(|(_, l)| l.clone())
-            .unwrap_or_else(|| json!({ "status": "questioned", "reason": "unknown" }))
+            .map_or(unknown, |(_, l)| l.clone())
     }
 }
 
@@ -76,7 +82,7 @@ pub(crate) fn decide(
     before: Snapshot,
     brought: &Brought,
     new_case: bool,
-) -> Result<Decided, TransitionError> {
+) -> Result<Decided> {
     let case = &before.case;
     let rules = requirements.of(case.service);
     let mut changes = Vec::new();
@@ -87,7 +93,11 @@ pub(crate) fn decide(
     changes.push(Change::MailReceived {
         at: brought.received_at.clone(),
     });
-    let (filed, fresh, mut problems) = new_items(&before, brought);
+    let NewItems {
+        changes: filed,
+        fresh,
+        mut problems,
+    } = new_items(&before, brought)?;
     changes.extend(filed);
     if let Some(name) = &brought.ex.system_name {
         let only_if_missing = true;
@@ -133,17 +143,14 @@ pub(crate) fn decide(
 /// The event that opens a case's timeline.
 pub(crate) fn opened(case: &Case) -> Change {
     Change::record(
-        "opened",
+        EventKind::Opened,
         json!({ "service": case.service.key(), "institution": case.institution }),
     )
 }
 
 /// The materials the case does not hold yet, each filed with its event; the kinds and
 /// values filed; and the message's problems with the questioned serial numbers after them.
-fn new_items(
-    before: &Snapshot,
-    brought: &Brought,
-) -> (Vec<Change>, Vec<(ItemKind, String)>, Vec<Problem>) {
+fn new_items(before: &Snapshot, brought: &Brought) -> Result<NewItems> {
     let mut changes = Vec::new();
     let mut fresh: Vec<(ItemKind, String)> = Vec::new();
     let mut problems = brought.ex.problems.clone();
@@ -159,13 +166,13 @@ fn new_items(
         }
         if kind == ItemKind::SerialNumber {
             let lookup = brought.lookup(&value);
-            if lookup["status"] != "accepted" {
+            if let SerialLookup::Questioned { reason, .. } = &lookup {
                 problems.push(Problem::QuestionedSerial {
                     serial: value.clone(),
-                    reason: lookup["reason"].as_str().unwrap_or("unknown").to_string(),
+                    reason: reason.as_str().to_string(),
                 });
             }
-            detail["lookup"] = lookup;
+            detail["lookup"] = serde_json::to_value(&lookup)?;
         }
         // Items are unique by kind and value: one held, or given twice, is filed once.
         let held = before.item(kind, &value).is_some();
@@ -179,10 +186,24 @@ fn new_items(
             detail,
             status: ItemStatus::Parsed,
         });
-        changes.push(Change::record("item_filed", event));
+        changes.push(Change::record(EventKind::ItemFiled, event));
         fresh.push((kind, value));
     }
-    (changes, fresh, problems)
+    Ok(NewItems {
+        changes,
+        fresh,
+        problems,
+    })
+}
+
+/// What [`new_items`] found.
+struct NewItems {
+    /// Each new item filed, with its event.
+    changes: Vec<Change>,
+    /// The kinds and values filed.
+    fresh: Vec<(ItemKind, String)>,
+    /// The message's problems, the questioned serial numbers after them.
+    problems: Vec<Problem>,
 }
 
 /// The step the filed materials lead to, with its event; nothing when the case stays.
@@ -200,7 +221,7 @@ fn step_change(
     let detail = json!({ "from": from.as_str(), "to": to.as_str() });
     Ok(vec![
         Change::Step { from, to },
-        Change::record("step", detail),
+        Change::record(EventKind::Step, detail),
     ])
 }
 

@@ -2,12 +2,14 @@
 
 use serde_json::{json, Value};
 
+use super::serials::{Confirmed, Doubt, SerialLookup};
 use super::{decide, Brought, Decided};
-use crate::domain::{CertSerial, EmailAddress, IpClass, Language, Service};
+use crate::domain::{CertSerial, EmailAddress, IpClass, ItemKind, Language, Service};
 use crate::extract::{CertificateInfo, Extraction, FoundIp, FoundSerial, Problem};
+use crate::workflow::audit::EventKind;
 use crate::workflow::cases::{Case, Item, ItemStatus};
 use crate::workflow::plan::{Change, Snapshot};
-use crate::workflow::requirements::{ItemKind, Requirements};
+use crate::workflow::requirements::Requirements;
 use crate::workflow::step::Step;
 
 fn requirements() -> Requirements {
@@ -75,7 +77,7 @@ fn public_ip(addr: &str) -> FoundIp {
     }
 }
 
-fn decided(before: Snapshot, ex: &Extraction, lookups: Vec<(String, Value)>) -> Decided {
+fn decided(before: Snapshot, ex: &Extraction, lookups: Vec<(String, SerialLookup)>) -> Decided {
     let brought = Brought {
         ledger_id: 42,
         sender: "ion@asp.gov.md",
@@ -95,7 +97,7 @@ fn filed(plan: &[Change]) -> Vec<(ItemKind, &str)> {
         .collect()
 }
 
-fn events(plan: &[Change]) -> Vec<&'static str> {
+fn events(plan: &[Change]) -> Vec<EventKind> {
     plan.iter()
         .filter_map(|c| match c {
             Change::Event { kind, .. } => Some(*kind),
@@ -123,7 +125,10 @@ fn only_what_the_case_does_not_hold_is_filed() {
             (ItemKind::PublicIp, "194.0.2.11")
         ]
     );
-    assert_eq!(events(&plan.changes), ["item_filed", "item_filed"]);
+    assert_eq!(
+        events(&plan.changes),
+        [EventKind::ItemFiled, EventKind::ItemFiled]
+    );
     assert!(plan.changes.contains(&Change::MailReceived {
         at: "2026-12-01T09:00:00Z".into()
     }));
@@ -156,7 +161,10 @@ fn complete_materials_move_the_case_to_review() {
         from: Step::AwaitingMaterials,
         to: Step::MaterialsReview
     }));
-    assert_eq!(events(&plan.changes), ["item_filed", "step"]);
+    assert_eq!(
+        events(&plan.changes),
+        [EventKind::ItemFiled, EventKind::Step]
+    );
     assert!(filing.missing.is_empty());
     assert_eq!(filing.case.step, Step::MaterialsReview);
     assert_eq!(filing.case.version, 3, "both events change the case's data");
@@ -183,7 +191,7 @@ fn the_case_follows_the_language_its_beneficiary_writes_in() {
     };
     let moved = decided(snapshot(Service::MSign, Vec::new()), &russian, Vec::new());
     assert!(moved.plan.changes.contains(&Change::Language(Language::Ru)));
-    assert_eq!(events(&moved.plan.changes), ["language"]);
+    assert_eq!(events(&moved.plan.changes), [EventKind::Language]);
     assert_eq!(
         moved.filing.case.version, 1,
         "a language is noted, not recorded"
@@ -206,11 +214,23 @@ fn a_serial_the_records_do_not_vouch_for_is_questioned() {
         serials: vec![serial("0A0B0C"), serial("0D0E0F")],
         ..Extraction::default()
     };
+    let found = Confirmed {
+        case: "EGOV-2026-0001".into(),
+        not_after: json!("2026-01-01T00:00:00Z"),
+    };
     let lookups = vec![
-        ("0A0B0C".to_string(), json!({ "status": "accepted" })),
+        (
+            "0A0B0C".to_string(),
+            SerialLookup::Accepted {
+                found: found.clone(),
+            },
+        ),
         (
             "0D0E0F".to_string(),
-            json!({ "status": "questioned", "reason": "expired" }),
+            SerialLookup::Questioned {
+                reason: Doubt::Expired,
+                found: Some(found),
+            },
         ),
     ];
     let Decided { plan, filing } = decided(snapshot(Service::MSign, Vec::new()), &ex, lookups);
@@ -265,6 +285,6 @@ fn a_new_case_opens_its_timeline() {
     };
     let before = snapshot(Service::MSign, Vec::new());
     let Decided { plan, filing } = decide(&requirements(), before, &brought, true).unwrap();
-    assert_eq!(events(&plan.changes), ["opened"]);
+    assert_eq!(events(&plan.changes), [EventKind::Opened]);
     assert!(filing.new_case);
 }
