@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use self::connect::ImapSession;
 use self::cursor::Cursor;
 use super::{Disposition, Locator, MailboxSource, Waiting};
-use crate::settings::{MailboxSettings, MoveMode};
+use crate::settings::{ImapSettings, MailboxSettings, MoveMode};
 
 pub use connect::client_config;
 
@@ -33,7 +33,11 @@ struct Caps {
 
 /// A mailbox folder on an IMAP server.
 pub struct ImapSource {
-    settings: MailboxSettings,
+    settings: ImapSettings,
+    /// How often to look for mail when the server has no IDLE.
+    poll_interval: Duration,
+    /// Longest IDLE before it is re-issued.
+    idle: Duration,
     pool: SqlitePool,
     session: Option<ImapSession>,
     caps: Caps,
@@ -46,9 +50,11 @@ pub struct ImapSource {
 
 impl ImapSource {
     /// A source for the configured server; it connects on first use.
-    pub fn new(settings: &MailboxSettings, pool: SqlitePool) -> Self {
+    pub fn new(mailbox: &MailboxSettings, settings: &ImapSettings, pool: SqlitePool) -> Self {
         Self {
             settings: settings.clone(),
+            poll_interval: Duration::from_secs(mailbox.poll_interval_secs),
+            idle: Duration::from_secs(mailbox.idle_secs),
             pool,
             session: None,
             caps: Caps::default(),
@@ -62,7 +68,7 @@ impl ImapSource {
     }
 
     fn limit(&self) -> Duration {
-        Duration::from_secs(self.settings.timeout_secs)
+        Duration::from_secs(self.settings.endpoint.timeout_secs.get())
     }
 
     /// The live session, connecting, creating folders and selecting the inbox if needed.
@@ -82,12 +88,12 @@ impl ImapSource {
         let caps = session.capabilities().await.context("CAPABILITY")?;
         self.caps = Caps {
             idle: caps.has_str("IDLE"),
-            mv: caps.has_str("MOVE") && self.settings.move_mode == MoveMode::Auto,
+            mv: caps.has_str("MOVE") && self.settings.options.move_mode == MoveMode::Auto,
             uidplus: caps.has_str("UIDPLUS"),
         };
         for folder in [
-            &self.settings.processed_folder,
-            &self.settings.quarantine_folder,
+            self.settings.options.processed_folder.as_str(),
+            self.settings.options.quarantine_folder.as_str(),
         ] {
             let found: Vec<_> = session
                 .list(Some(""), Some(folder))
@@ -105,14 +111,14 @@ impl ImapSource {
             }
         }
         self.select(&mut session).await?;
-        tracing::info!(host = %self.settings.host, user = %self.settings.username,
+        tracing::info!(host = %self.settings.endpoint.host, user = %self.settings.endpoint.username,
             idle = self.caps.idle, r#move = self.caps.mv, uidplus = self.caps.uidplus, "IMAP session open");
         Ok(session)
     }
 
     /// Selects the inbox folder and reconciles the cursor with its UIDVALIDITY.
     async fn select(&mut self, session: &mut ImapSession) -> Result<u32> {
-        let folder = &self.settings.folder;
+        let folder = self.settings.options.folder.as_str();
         let mailbox = session
             .select(folder)
             .await
@@ -168,7 +174,7 @@ impl ImapSource {
                 self.session = None;
                 bail!(
                     "IMAP {what} timed out after {} s; reconnecting",
-                    self.settings.timeout_secs
+                    self.settings.endpoint.timeout_secs.get()
                 )
             }
         }
@@ -194,7 +200,7 @@ impl ImapSource {
                 .filter(|(uid, _)| *uid >= from)
                 .map(|(uid, size)| Waiting {
                     locator: Locator {
-                        folder: self.settings.folder.clone(),
+                        folder: self.settings.options.folder.to_string(),
                         uid_validity: self.uid_validity,
                         uid: uid.to_string(),
                     },
@@ -304,8 +310,8 @@ impl ImapSource {
     /// The folder handled mail of this disposition goes to.
     fn folder_for(&self, disposition: Disposition) -> String {
         match disposition {
-            Disposition::Processed => self.settings.processed_folder.clone(),
-            Disposition::Quarantine => self.settings.quarantine_folder.clone(),
+            Disposition::Processed => self.settings.options.processed_folder.to_string(),
+            Disposition::Quarantine => self.settings.options.quarantine_folder.to_string(),
         }
     }
 
@@ -368,12 +374,11 @@ impl ImapSource {
 impl MailboxSource for ImapSource {
     fn describe(&self) -> String {
         format!(
-            "imap {}@{}:{} ({:?}) {}",
-            self.settings.username,
-            self.settings.host,
-            self.settings.port,
-            self.settings.tls,
-            self.settings.folder
+            "imap {}@{} ({:?}) {}",
+            self.settings.endpoint.username,
+            self.settings.endpoint.address(),
+            self.settings.endpoint.tls,
+            self.settings.options.folder
         )
     }
 
@@ -421,7 +426,12 @@ impl MailboxSource for ImapSource {
         };
         if !self.gap && uid > self.cursor.last_uid {
             self.cursor.last_uid = uid;
-            cursor::store(&self.pool, &self.settings.folder, self.cursor).await?;
+            cursor::store(
+                &self.pool,
+                self.settings.options.folder.as_str(),
+                self.cursor,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -476,14 +486,14 @@ impl MailboxSource for ImapSource {
     async fn wait_for_mail(&mut self, max_wait: Duration, interrupt: &Notify) -> Result<()> {
         self.ensure_connected().await?;
         if !self.caps.idle {
-            let poll = Duration::from_secs(self.settings.poll_interval_secs).min(max_wait);
+            let poll = self.poll_interval.min(max_wait);
             tokio::select! {
                 () = tokio::time::sleep(poll) => {}
                 () = interrupt.notified() => {}
             }
             return Ok(());
         }
-        let wait = max_wait.min(Duration::from_secs(self.settings.idle_secs));
+        let wait = max_wait.min(self.idle);
         let result = self.idle(wait, interrupt).await;
         if result.is_err() {
             self.session = None;
