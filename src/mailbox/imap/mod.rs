@@ -8,6 +8,8 @@
 
 mod connect;
 mod cursor;
+mod idle;
+mod uids;
 
 use std::time::Duration;
 
@@ -15,9 +17,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use futures::TryStreamExt;
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use self::connect::ImapSession;
 use self::cursor::Cursor;
+use self::uids::uid_set;
 use super::{Disposition, Locator, MailboxSource, Waiting};
 use crate::settings::{ImapSettings, MailboxSettings, MoveMode};
 
@@ -75,7 +79,10 @@ impl ImapSource {
     async fn session(&mut self) -> Result<&mut ImapSession> {
         if self.session.is_none() {
             let limit = self.limit();
-            let session = tokio::time::timeout(limit * 3, self.connect())
+            let endpoint = &self.settings.endpoint;
+            let span = tracing::info_span!("imap_session", server = %endpoint.address(),
+                user = %endpoint.username, folder = %self.settings.options.folder);
+            let session = tokio::time::timeout(limit * 3, self.connect().instrument(span))
                 .await
                 .map_err(|_| anyhow!("setting up the IMAP session timed out"))??;
             self.session = Some(session);
@@ -111,8 +118,12 @@ impl ImapSource {
             }
         }
         self.select(&mut session).await?;
-        tracing::info!(host = %self.settings.endpoint.host, user = %self.settings.endpoint.username,
-            idle = self.caps.idle, r#move = self.caps.mv, uidplus = self.caps.uidplus, "IMAP session open");
+        tracing::info!(
+            idle = self.caps.idle,
+            r#move = self.caps.mv,
+            uidplus = self.caps.uidplus,
+            "IMAP session open"
+        );
         Ok(session)
     }
 
@@ -336,39 +347,6 @@ impl ImapSource {
         }
         Ok(())
     }
-
-    async fn idle(&mut self, wait: Duration, interrupt: &Notify) -> Result<()> {
-        let session = self.session.take().context("no IMAP session")?;
-        let limit = self.limit();
-        let mut handle = session.idle();
-        tokio::time::timeout(limit, handle.init())
-            .await
-            .map_err(|_| anyhow!("IDLE was not accepted in time"))?
-            .context("starting IDLE")?;
-        let outcome = {
-            let (idle, stop) = handle.wait_with_timeout(wait);
-            tokio::pin!(idle);
-            // The watchdog: an IDLE that outlives its own timeout means a silent stall.
-            let watchdog = tokio::time::sleep(wait + limit);
-            tokio::pin!(watchdog);
-            tokio::select! {
-                r = &mut idle => r.map(|r| format!("{r:?}")),
-                () = interrupt.notified() => {
-                    drop(stop);
-                    idle.await.map(|_| "interrupted".to_string())
-                }
-                () = &mut watchdog => return Err(anyhow!("IDLE stalled: no answer in {} s", (wait + limit).as_secs())),
-            }
-        };
-        let outcome = outcome.context("waiting in IDLE")?;
-        tracing::debug!(%outcome, "IDLE ended");
-        let session = tokio::time::timeout(limit, handle.done())
-            .await
-            .map_err(|_| anyhow!("DONE was not answered in time"))?
-            .context("ending IDLE")?;
-        self.session = Some(session);
-        Ok(())
-    }
 }
 
 impl MailboxSource for ImapSource {
@@ -494,50 +472,11 @@ impl MailboxSource for ImapSource {
             return Ok(());
         }
         let wait = max_wait.min(self.idle);
-        let result = self.idle(wait, interrupt).await;
+        let span = tracing::debug_span!("imap_idle", wait_secs = wait.as_secs());
+        let result = self.idle(wait, interrupt).instrument(span).await;
         if result.is_err() {
             self.session = None;
         }
         result
-    }
-}
-
-/// A UID set for a command: `3:5,9` for 3, 4, 5 and 9 (RFC 3501 §9, sequence-set).
-fn uid_set(uids: impl Iterator<Item = u32>) -> String {
-    let mut sorted: Vec<u32> = uids.collect();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let start = sorted[i];
-        let mut end = start;
-        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
-            i += 1;
-            end = sorted[i];
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{end}"));
-        }
-        i += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::uid_set;
-
-    #[test]
-    fn uid_sets_fold_runs_into_ranges() {
-        assert_eq!(uid_set([9, 3, 4, 5, 4].into_iter()), "3:5,9");
-        assert_eq!(uid_set([7].into_iter()), "7");
-        assert_eq!(uid_set(std::iter::empty()), "");
-        assert_eq!(uid_set([1, 3, 5].into_iter()), "1,3,5");
     }
 }
