@@ -19,7 +19,7 @@ pub use queue::{
     outgoing_by_id, release, unreported_failures, GivenUp, OutboxState, Outgoing,
 };
 pub use records::{
-    case_of_message_ids, has_key, of_case, of_case_with_bytes, replies_to_since, Sent, Summary,
+    case_of_our_mail, has_key, of_case, of_case_with_bytes, replies_to_since, Sent, Summary,
 };
 pub use returns::ReturnPaths;
 pub use templates::Renderer;

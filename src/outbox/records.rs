@@ -48,11 +48,10 @@ pub async fn replies_to_since(
     .context("counting replies to an address")
 }
 
-/// The case of the mail we sent with one of these Message-IDs.
-pub async fn case_of_message_ids(
-    conn: &mut SqliteConnection,
-    ids: &[String],
-) -> Result<Option<i64>> {
+/// The case of the mail we sent with one of these Message-IDs: a reply to our mail belongs
+/// to its case. (A follow-up to the sender's own earlier mail is the ledger's question:
+/// [`crate::ledger::case_of_their_mail`].)
+pub async fn case_of_our_mail(conn: &mut SqliteConnection, ids: &[String]) -> Result<Option<i64>> {
     sqlx::query_scalar(
         "SELECT case_id FROM outbox
          WHERE message_id IN (SELECT value FROM json_each(?)) AND case_id IS NOT NULL

@@ -20,7 +20,7 @@ pub use memory::{Kept, MemoryTransport};
 pub use smtp::SmtpTransport;
 
 use crate::outbox::{self, OutboxState, Outgoing, Purpose};
-use crate::settings::{OutboundKind, Settings};
+use crate::settings::{Outbound, Settings};
 
 /// How one send ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,14 +59,9 @@ pub enum AnyTransport {
 impl AnyTransport {
     /// Builds the transport that `outbound.kind` names.
     pub fn from_settings(settings: &Settings) -> Result<Self> {
-        match settings.outbound.kind {
-            OutboundKind::Directory => Ok(Self::Directory(DirectoryTransport::open(
-                &settings.outbound.path,
-            )?)),
-            OutboundKind::Smtp => Ok(Self::Smtp(Box::new(SmtpTransport::new(
-                &settings.outbound,
-                Duration::from_secs(settings.mailbox.timeout_secs),
-            )?))),
+        match &settings.outbound.transport {
+            Outbound::Directory { path } => Ok(Self::Directory(DirectoryTransport::open(path)?)),
+            Outbound::Smtp(endpoint) => Ok(Self::Smtp(Box::new(SmtpTransport::new(endpoint)?))),
         }
     }
 }
