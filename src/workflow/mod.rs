@@ -2,14 +2,12 @@
 //! extract and match, files what it carried on the right case, moves the case, and queues
 //! the replies — all in one transaction, so a crash leaves either everything or nothing.
 
-mod act;
 pub mod apply;
 pub mod audit;
 pub mod authres;
 mod bounces;
 pub mod calendar;
 pub mod cases;
-pub mod commands;
 pub mod contacts;
 pub mod export;
 mod facts;
@@ -30,6 +28,7 @@ pub mod tokens;
 use anyhow::{Context, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 
+pub use operator::commands;
 pub use requirements::{ItemKind, Requirements};
 pub use samples::sample_contexts;
 pub use step::{Step, WaitingOn};
@@ -470,18 +469,30 @@ pub async fn command(
         .await?
         .with_context(|| format!("no case {reference}"))?;
     let actor = audit::Actor::cli();
-    match operator::apply_all(&mut tx, wf, &case, commands, &actor, None).await? {
-        Ok(now) => {
-            tx.commit()
-                .await
-                .context("committing an operator command")?;
-            let done: Vec<String> = commands.iter().map(commands::Command::describe).collect();
-            tracing::info!(case = %reference, operator = %actor.as_string(), commands = %done.join("; "), "operator command applied");
-            Ok(now)
-        }
-        Err(unfit) => {
-            tx.rollback().await.context("rolling back")?;
-            anyhow::bail!("{unfit}; nothing changed")
-        }
-    }
+    let before = plan::Snapshot {
+        items: cases::items(&mut tx, case.id).await?,
+        case,
+    };
+    let decided = operator::decide(&wf.requirements, before.clone(), commands, &actor)
+        .map_err(|unfit| anyhow::anyhow!("{unfit}; nothing changed"))?;
+    let done = decided.done.join("; ");
+    let plan = operator::CommandPlan {
+        case: plan::CasePlan {
+            case_id: before.case.id,
+            actor: actor.clone(),
+            cause: None,
+            changes: decided.changes,
+        },
+        notices: decided.notices,
+        token: None,
+        acknowledge: None,
+    };
+    let operator::Applied::Done(now) = operator::apply(&mut tx, wf, &plan).await? else {
+        anyhow::bail!("no token was spent, yet the command was refused as spent");
+    };
+    tx.commit()
+        .await
+        .context("committing an operator command")?;
+    tracing::info!(case = %reference, operator = %actor.as_string(), commands = %done, "operator command applied");
+    Ok(*now)
 }
