@@ -6,7 +6,6 @@ pub mod apply;
 pub mod audit;
 pub mod authres;
 mod bounces;
-pub mod calendar;
 pub mod cases;
 pub mod contacts;
 pub mod export;
@@ -17,10 +16,10 @@ pub mod holds;
 mod notices;
 mod operator;
 pub mod plan;
-pub mod reminders;
 mod replies;
 pub mod requirements;
 mod samples;
+pub mod schedule;
 mod several;
 pub mod step;
 pub mod tokens;
@@ -31,6 +30,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 pub use operator::commands;
 pub use requirements::{ItemKind, Requirements};
 pub use samples::sample_contexts;
+pub use schedule::calendar;
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
@@ -53,7 +53,7 @@ pub struct Workflow {
     /// Builds outgoing mail.
     pub composer: Composer,
     /// Working days and holidays.
-    pub calendar: calendar::Calendar,
+    pub calendar: schedule::calendar::Calendar,
     /// Signs operator tokens.
     pub token_key: tokens::TokenKey,
 }
