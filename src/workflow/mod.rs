@@ -27,7 +27,7 @@ pub mod tokens;
 use anyhow::{Context, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 
-pub use operator::commands;
+pub use operator::{command, commands};
 pub use requirements::{ItemKind, Requirements};
 pub use samples::sample_contexts;
 pub use schedule::calendar;
@@ -454,45 +454,4 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
     tx.commit().await.context("committing a new case")?;
     tracing::info!(case = %case.reference, service = %case.service, "case opened by hand");
     Ok(case)
-}
-
-/// Applies operator commands typed at the command line (no token: the terminal is the
-/// operator's); all of them or none. Returns the case as it then stands.
-pub async fn command(
-    pool: &SqlitePool,
-    wf: &Workflow,
-    reference: &CaseRef,
-    commands: &[commands::Command],
-) -> Result<Case> {
-    let mut tx = begin_write(pool).await?;
-    let case = cases::by_reference(&mut tx, reference)
-        .await?
-        .with_context(|| format!("no case {reference}"))?;
-    let actor = audit::Actor::cli();
-    let before = plan::Snapshot {
-        items: cases::items(&mut tx, case.id).await?,
-        case,
-    };
-    let decided = operator::decide(&wf.requirements, before.clone(), commands, &actor)
-        .map_err(|unfit| anyhow::anyhow!("{unfit}; nothing changed"))?;
-    let done = decided.done.join("; ");
-    let plan = operator::CommandPlan {
-        case: plan::CasePlan {
-            case_id: before.case.id,
-            actor: actor.clone(),
-            cause: None,
-            changes: decided.changes,
-        },
-        notices: decided.notices,
-        token: None,
-        acknowledge: None,
-    };
-    let operator::Applied::Done(now) = operator::apply(&mut tx, wf, &plan).await? else {
-        anyhow::bail!("no token was spent, yet the command was refused as spent");
-    };
-    tx.commit()
-        .await
-        .context("committing an operator command")?;
-    tracing::info!(case = %reference, operator = %actor.as_string(), commands = %done, "operator command applied");
-    Ok(*now)
 }

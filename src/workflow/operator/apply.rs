@@ -6,9 +6,10 @@
 use anyhow::{Context, Result};
 use sqlx::{Connection, SqliteConnection};
 
-use super::decide::Notice;
+use super::decide::{Decided, Notice};
 use crate::domain::EmailAddress;
 use crate::outbox::Draft;
+use crate::workflow::audit::Actor;
 use crate::workflow::cases::{self, Case};
 use crate::workflow::plan::{CasePlan, Change, Snapshot};
 use crate::workflow::step::Step;
@@ -21,10 +22,31 @@ pub struct CommandPlan {
     pub case: CasePlan,
     /// The beneficiary's notices, in order.
     pub notices: Vec<Notice>,
+    /// Each command as written.
+    pub done: Vec<String>,
     /// The token the reply carried: spent with the changes (none at the command line).
     pub token: Option<i64>,
-    /// The operator to acknowledge, and what to tell them was done.
-    pub acknowledge: Option<(EmailAddress, Vec<String>)>,
+    /// The operator who replied, told what was done (no one at the command line).
+    pub acknowledge: Option<EmailAddress>,
+}
+
+impl CommandPlan {
+    /// The plan that carries out `decided` on case `case_id` for `actor`; `cause` is the
+    /// reply that carried the commands. It spends no token and acknowledges no one.
+    pub fn new(case_id: i64, actor: Actor, cause: Option<i64>, decided: Decided) -> Self {
+        CommandPlan {
+            case: CasePlan {
+                case_id,
+                actor,
+                cause,
+                changes: decided.changes,
+            },
+            notices: decided.notices,
+            done: decided.done,
+            token: None,
+            acknowledge: None,
+        }
+    }
 }
 
 /// What became of a plan.
@@ -60,9 +82,9 @@ pub async fn apply(
         let draft = draft_of(&mut savepoint, wf, notice).await?;
         wf.composer.enqueue(&mut savepoint, draft).await?;
     }
-    if let (Some((operator, done)), Some(cause)) = (&plan.acknowledge, plan.case.cause) {
+    if let (Some(operator), Some(cause)) = (&plan.acknowledge, plan.case.cause) {
         let key = format!("mail:{cause}");
-        acknowledge(&mut savepoint, wf, &key, operator, &case, done).await?;
+        acknowledge(&mut savepoint, wf, &key, operator, &case, &plan.done).await?;
     }
     savepoint.commit().await.context("committing a savepoint")?;
     Ok(Applied::Done(Box::new(case)))

@@ -11,9 +11,9 @@ pub mod commands;
 mod decide;
 mod verify;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 
 pub(crate) use apply::acknowledge;
 pub use apply::{apply, Applied, CommandPlan};
@@ -22,12 +22,14 @@ use verify::Checked;
 
 use super::audit::{self, Actor};
 use super::cases::{self, Case};
-use super::plan::{CasePlan, Snapshot};
+use super::plan::Snapshot;
 use super::tokens::{self, Refusal};
 use super::{finish, finish_on_case, holds, notices, Handled, Workflow};
-use crate::domain::EmailAddress;
+use crate::db::begin_write;
+use crate::domain::{CaseRef, EmailAddress};
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::parse::ParsedMessage;
+use commands::Command;
 
 /// Whether this message should be read as an operator's answer: it claims to come from an
 /// operator, or it carries one of our tokens and a command.
@@ -129,18 +131,12 @@ pub(super) async fn handle(
             return refuse(conn, wf, &who, Some(&case), Refusal::BadCommand, &unfit.0).await
         }
     };
-    let done = decided.done.join("; ");
     let plan = CommandPlan {
-        case: CasePlan {
-            case_id: case.id,
-            actor,
-            cause: Some(message.id),
-            changes: decided.changes,
-        },
-        notices: decided.notices,
         token: Some(row.id),
-        acknowledge: Some((sender.clone(), decided.done)),
+        acknowledge: Some(sender.clone()),
+        ..CommandPlan::new(case.id, actor, Some(message.id), decided)
     };
+    let done = plan.done.join("; ");
     match apply(conn, wf, &plan).await? {
         Applied::TokenUsed => refuse(conn, wf, &who, Some(&case), Refusal::Used, "").await,
         Applied::Done(_) => {
@@ -149,6 +145,38 @@ pub(super) async fn handle(
             finish_on_case(conn, message.id, &outcome, &case, None).await
         }
     }
+}
+
+/// Applies operator commands typed at the command line (no token: the terminal is the
+/// operator's); all of them or none. Returns the case as it then stands.
+pub async fn command(
+    pool: &SqlitePool,
+    wf: &Workflow,
+    reference: &CaseRef,
+    commands: &[Command],
+) -> Result<Case> {
+    let mut tx = begin_write(pool).await?;
+    let case = cases::by_reference(&mut tx, reference)
+        .await?
+        .with_context(|| format!("no case {reference}"))?;
+    let actor = Actor::cli();
+    let before = Snapshot {
+        items: cases::items(&mut tx, case.id).await?,
+        case,
+    };
+    let case_id = before.case.id;
+    let decided = decide(&wf.requirements, before, commands, &actor)
+        .map_err(|unfit| anyhow::anyhow!("{unfit}; nothing changed"))?;
+    let plan = CommandPlan::new(case_id, actor.clone(), None, decided);
+    let done = plan.done.join("; ");
+    let Applied::Done(now) = apply(&mut tx, wf, &plan).await? else {
+        anyhow::bail!("the command line spends no token, yet one was found spent");
+    };
+    tx.commit()
+        .await
+        .context("committing an operator command")?;
+    tracing::info!(case = %reference, operator = %actor.as_string(), commands = %done, "operator command applied");
+    Ok(*now)
 }
 
 /// The mail that tried to command, and who sent it.
