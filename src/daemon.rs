@@ -63,7 +63,7 @@ impl Desk {
         let pool = crate::db::open(&settings.database.url).await?;
         let requirements = Requirements::load(&settings.workflow.services)?;
         let renderer = Renderer::load(&settings.workflow.templates)?;
-        renderer.check(&workflow::sample_contexts())?;
+        renderer.check(&workflow::mail::samples())?;
         let identity = Identity {
             address: settings.agency.address.clone(),
             name: settings.agency.name.clone(),

@@ -68,6 +68,32 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// Every purpose: each has a template in every language, rendered at start-up.
+    pub const ALL: [Purpose; 22] = [
+        Purpose::Acknowledgement,
+        Purpose::CaseOpened,
+        Purpose::Redirect,
+        Purpose::OperatorUpdate,
+        Purpose::OperatorForward,
+        Purpose::OperatorQuarantine,
+        Purpose::OperatorDeliveryProblem,
+        Purpose::Progress,
+        Purpose::Rejection,
+        Purpose::Completion,
+        Purpose::OperatorAck,
+        Purpose::OperatorRefused,
+        Purpose::Reminder,
+        Purpose::OperatorEscalation,
+        Purpose::OperatorSla,
+        Purpose::OperatorDigest,
+        Purpose::ExpiryNotice,
+        Purpose::OperatorBounce,
+        Purpose::Receipt,
+        Purpose::OperatorHeld,
+        Purpose::OperatorReplyLimit,
+        Purpose::OperatorReusedId,
+    ];
+
     /// The stable name stored in the database; also the template name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -104,10 +130,16 @@ impl Purpose {
     }
 }
 
-/// A mail to write into the outbox.
-pub struct Draft {
-    /// Why it is sent; selects the template.
-    pub purpose: Purpose,
+/// What a mail says: the variables of one template, which its purpose names.
+pub trait Content: Serialize {
+    /// Why the mail is sent; also its template's name.
+    fn purpose(&self) -> Purpose;
+}
+
+/// A mail to write into the outbox; `C` is what it says.
+pub struct Draft<C> {
+    /// Its template's variables; they name the purpose and so the template.
+    pub content: C,
     /// Unique per mail: the same key is never queued twice.
     pub key: String,
     /// The case it belongs to.
@@ -118,8 +150,6 @@ pub struct Draft {
     pub to: Vec<EmailAddress>,
     /// Template language.
     pub language: Language,
-    /// Template variables.
-    pub context: serde_json::Value,
     /// The thread it continues, for replies.
     pub thread: Option<Thread>,
     /// A message attached whole.
@@ -138,10 +168,15 @@ pub struct Composer {
 
 impl Composer {
     /// Renders `draft` and queues it; `None` when a mail with the same key was already queued.
-    pub async fn enqueue(&self, conn: &mut SqliteConnection, draft: Draft) -> Result<Option<i64>> {
-        let rendered =
-            self.renderer
-                .render(draft.language, draft.purpose.as_str(), &draft.context)?;
+    pub async fn enqueue(
+        &self,
+        conn: &mut SqliteConnection,
+        draft: Draft<impl Content>,
+    ) -> Result<Option<i64>> {
+        let purpose = draft.content.purpose();
+        let rendered = self
+            .renderer
+            .render(draft.language, purpose.as_str(), &draft.content)?;
         let subject = match &draft.case {
             Some((_, reference)) if !rendered.subject.contains(&reference.to_string()) => {
                 format!("{} {}", reference.tag(), rendered.subject)
@@ -157,7 +192,7 @@ impl Composer {
                 body: &rendered.body,
                 message_id: &message_id,
                 thread: draft.thread.as_ref(),
-                auto: draft.purpose.auto_kind(),
+                auto: purpose.auto_kind(),
                 attach_message: draft.attach_message.as_deref(),
             },
         )?;
@@ -174,7 +209,7 @@ impl Composer {
         .bind(&message_id)
         .bind(draft.case.as_ref().map(|(id, _)| *id))
         .bind(draft.cause_message)
-        .bind(draft.purpose.as_str())
+        .bind(purpose.as_str())
         .bind(self.identity.address.as_str())
         .bind(serde_json::to_string(&recipients)?)
         .bind(&subject)
@@ -202,7 +237,7 @@ impl Composer {
         }
         match id {
             Some(id) => {
-                tracing::info!(outbox_id = id, purpose = draft.purpose.as_str(), %subject, "mail queued")
+                tracing::info!(outbox_id = id, purpose = purpose.as_str(), %subject, "mail queued")
             }
             None => tracing::warn!(key = %draft.key, "mail already queued; not queued twice"),
         }

@@ -7,18 +7,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use minijinja::{path_loader, Environment, UndefinedBehavior};
 use serde::Serialize;
 
+use super::{Content, Purpose};
 use crate::domain::Language;
-
-/// Every template the daemon uses; each must exist in every language.
-pub const TEMPLATE_NAMES: [&str; 7] = [
-    "acknowledgement",
-    "case_opened",
-    "redirect",
-    "operator_update",
-    "operator_forward",
-    "operator_quarantine",
-    "operator_delivery_problem",
-];
 
 /// A rendered mail text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +38,8 @@ impl Renderer {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         for language in Language::ALL {
-            for name in TEMPLATE_NAMES {
-                let path = template_path(language, name);
+            for purpose in Purpose::ALL {
+                let path = template_path(language, purpose.as_str());
                 env.get_template(&path).map_err(|e| {
                     anyhow!("workflow.templates: {}: {e:#}", root.join(&path).display())
                 })?;
@@ -58,12 +48,12 @@ impl Renderer {
         Ok(Self { env })
     }
 
-    /// Renders every `(name, context)` sample in every language, so a template that breaks
-    /// on real data is found at start-up rather than when a beneficiary writes.
-    pub fn check(&self, samples: &[(&str, serde_json::Value)]) -> Result<()> {
+    /// Renders every sample in every language, so a template that breaks on real data is
+    /// found at start-up rather than when a beneficiary writes.
+    pub fn check(&self, samples: &[impl Content]) -> Result<()> {
         for language in Language::ALL {
-            for (name, context) in samples {
-                self.render(language, name, context)
+            for sample in samples {
+                self.render(language, sample.purpose().as_str(), sample)
                     .with_context(|| "workflow.templates: a template does not render")?;
             }
         }

@@ -10,14 +10,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use rand::Rng;
-use serde_json::json;
 use sqlx::SqlitePool;
 
 pub use directory::DirectoryTransport;
 pub use smtp::SmtpTransport;
 
 use crate::db::begin_write;
-use crate::outbox::{self, Composer, Draft, Outgoing, Purpose};
+use crate::outbox::{self, Composer, Outgoing, Purpose};
 use crate::settings::{OutboundKind, Settings};
 
 /// How one send ended.
@@ -278,29 +277,17 @@ async fn give_up(
     let mut tx = begin_write(pool).await?;
     outbox::mark_final(&mut tx, mail.id, state, error).await?;
     if mail.purpose != Purpose::OperatorDeliveryProblem.as_str() {
-        composer
-            .enqueue(
-                &mut tx,
-                Draft {
-                    purpose: Purpose::OperatorDeliveryProblem,
-                    key: format!("delivery-problem:{}", mail.id),
-                    case: None,
-                    cause_message: None,
-                    to: settings.agency.operators.clone(),
-                    language: settings.agency.operator_language,
-                    context: json!({
-                        "state": state,
-                        "error": error,
-                        "subject": mail.subject,
-                        "recipients": mail.recipients,
-                        "message_id": mail.message_id,
-                        "attempts": mail.attempts,
-                    }),
-                    thread: None,
-                    attach_message: None,
-                },
-            )
-            .await?;
+        let problem = crate::workflow::mail::OperatorDeliveryProblem {
+            state: state.to_string(),
+            error: error.to_string(),
+            subject: mail.subject.clone(),
+            recipients: mail.recipients.clone(),
+            message_id: mail.message_id.clone(),
+            attempts: mail.attempts,
+        };
+        let key = format!("delivery-problem:{}", mail.id);
+        let notice = crate::workflow::mail::operators::notice(&settings.agency, key, None, problem);
+        composer.enqueue(&mut tx, notice).await?;
     }
     tx.commit().await.context("recording a failed mail")
 }

@@ -10,7 +10,9 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 
 use super::audit::{self, Actor};
-use super::{cases, finish, notices, Handled, Workflow};
+use super::mail::operators::{self, Original};
+use super::mail::{CaseView, OperatorBounce};
+use super::{cases, finish, Handled, Workflow};
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::outbox::returns::{self, OurMail};
 use crate::parse::{DeliveryReport, ParsedMessage};
@@ -66,18 +68,25 @@ pub(super) async fn link(
         )
         .await?;
     }
-    let context = json!({
-        "case": case.as_ref().map(super::replies::case_view),
-        "subject": subject,
-        "recipients": serde_json::from_str::<serde_json::Value>(&recipients).unwrap_or_default(),
-        "recipient": report.recipient,
-        "action": report.action,
-        "status": report.status,
-        "diagnostic": report.diagnostic,
-    });
-    wf.composer
-        .enqueue(conn, notices::bounce(wf, message, case.as_ref(), context))
-        .await?;
+    let mail = OperatorBounce {
+        case: case.as_ref().map(CaseView::of),
+        subject,
+        recipients: serde_json::from_str(&recipients).unwrap_or_default(),
+        recipient: report.recipient.clone(),
+        action: report.action.clone(),
+        status: report.status.clone(),
+        diagnostic: report.diagnostic.clone(),
+    };
+    let agency = &wf.settings.agency;
+    let notice = operators::about(
+        agency,
+        "bounce",
+        message,
+        Original::Attached,
+        case.as_ref(),
+        mail,
+    );
+    wf.composer.enqueue(conn, notice).await?;
     let outcome = format!("delivery report on outbox #{outbox_id}: {detail}");
     tracing::warn!(ledger_id = message.id, outbox_id, %detail, "one of our mails bounced");
     let mut handled = finish(

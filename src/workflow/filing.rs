@@ -8,8 +8,9 @@ use sqlx::SqliteConnection;
 
 use super::audit::{self, Actor};
 use super::cases::{self, Case, Item, ItemStatus};
+use super::materials::{materials, Material};
 use super::requirements::{ItemKind, Missing};
-use super::{replies, step, Workflow};
+use super::{step, Workflow};
 use crate::domain::Language;
 use crate::extract::{Extraction, Problem};
 
@@ -70,7 +71,12 @@ pub(crate) async fn file(
     cases::record_mail(conn, case.id, &received_at).await?;
     let mut fresh = Vec::new();
     let mut problems = ex.problems.clone();
-    for (kind, value, mut detail) in replies::materials(ex) {
+    for Material {
+        kind,
+        value,
+        mut detail,
+    } in materials(ex)
+    {
         // Only MPower is used in modes; elsewhere the words mean nothing for the case.
         if kind == ItemKind::Mode && case.service != crate::domain::Service::MPower {
             continue;

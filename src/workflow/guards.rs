@@ -3,13 +3,14 @@
 //! over), and the notice of a message that reuses another's Message-ID.
 
 use anyhow::Result;
-use serde_json::json;
 use sqlx::SqliteConnection;
 
-use super::{replies, Workflow};
+use super::mail::operators::{self, Original};
+use super::mail::{OperatorReplyLimit, OperatorReusedId};
+use super::Workflow;
 use crate::domain::EmailAddress;
 use crate::ledger::LedgerMessage;
-use crate::outbox::{self, Purpose};
+use crate::outbox;
 
 /// Whether one more automatic answer may go to `address` today. Every automatic answer
 /// counts (acknowledgements, private-key warnings, redirects, receipts); the first time an
@@ -33,21 +34,15 @@ pub(super) async fn may_reply(
     // One notice per address and day: the key names both, so the outbox keeps it once.
     let key = format!("reply-limit:{address}:{}", now.date_naive());
     if !outbox::has_key(conn, &key).await? {
-        let context = json!({
-            "address": address.as_str(),
-            "limit": limit,
-            "sent": sent,
-            "ledger_id": cause.id,
-        });
-        let mut notice = replies::to_operators(
-            wf,
-            Purpose::OperatorReplyLimit,
-            "reply-limit",
-            cause,
-            None,
-            context,
-            false,
-        );
+        let mail = OperatorReplyLimit {
+            address: address.as_str().to_string(),
+            limit,
+            sent,
+            ledger_id: cause.id,
+        };
+        let agency = &wf.settings.agency;
+        let mut notice =
+            operators::about(agency, "reply-limit", cause, Original::Named, None, mail);
         notice.key = key;
         wf.composer.enqueue(conn, notice).await?;
     }
@@ -70,21 +65,14 @@ pub(super) async fn reused_message_id(
         earlier,
         "message reuses the Message-ID of another; operators told"
     );
-    let context = json!({
-        "ledger_id": message.id,
-        "earlier": earlier,
-        "sender": sender.map(EmailAddress::as_str),
-        "subject": subject,
-    });
-    let notice = replies::to_operators(
-        wf,
-        Purpose::OperatorReusedId,
-        "reused-id",
-        message,
-        None,
-        context,
-        true,
-    );
+    let mail = OperatorReusedId {
+        ledger_id: message.id,
+        earlier,
+        sender: sender.map(|s| s.as_str().to_string()),
+        subject: subject.to_string(),
+    };
+    let agency = &wf.settings.agency;
+    let notice = operators::about(agency, "reused-id", message, Original::Attached, None, mail);
     wf.composer.enqueue(conn, notice).await?;
     Ok(())
 }

@@ -13,12 +13,11 @@ mod facts;
 mod filing;
 mod guards;
 pub mod holds;
-mod notices;
+pub mod mail;
+mod materials;
 mod operator;
 pub mod plan;
-mod replies;
 pub mod requirements;
-mod samples;
 pub mod schedule;
 mod several;
 pub mod step;
@@ -29,7 +28,6 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 pub use operator::{command, commands};
 pub use requirements::{ItemKind, Requirements};
-pub use samples::sample_contexts;
 pub use schedule::calendar;
 pub use step::{Step, WaitingOn};
 
@@ -167,7 +165,7 @@ async fn quarantine(
     reason: &str,
 ) -> Result<Handled> {
     tracing::warn!(ledger_id = message.id, %reason, "message quarantined");
-    let draft = replies::quarantine_report(wf, message, reason);
+    let draft = mail::operators::quarantine(wf, message, reason);
     wf.composer.enqueue(conn, draft).await?;
     finish(
         conn,
@@ -236,7 +234,10 @@ async fn handle(
             let mut outcome = format!("redirected to the {} procedure", target.display_name());
             if guards::may_reply(conn, wf, message, &sender).await? {
                 wf.composer
-                    .enqueue(conn, replies::redirect(wf, message, parsed, ex, target))
+                    .enqueue(
+                        conn,
+                        mail::beneficiary::redirect(wf, message, parsed, ex, target),
+                    )
                     .await?;
             } else {
                 outcome.push_str(REPLY_WITHHELD);
@@ -259,10 +260,13 @@ async fn handle(
                 && guards::may_reply(conn, wf, message, &sender).await?
             {
                 wf.composer
-                    .enqueue(conn, replies::private_key_warning(wf, message, parsed, ex))
+                    .enqueue(
+                        conn,
+                        mail::beneficiary::private_key_warning(wf, message, parsed, ex),
+                    )
                     .await?;
             }
-            let (draft, outcome) = replies::operator_forward(wf, message, parsed, ex, &why, &facts);
+            let (draft, outcome) = mail::operators::forward(wf, message, parsed, ex, &why, &facts);
             wf.composer.enqueue(conn, draft).await?;
             tracing::info!(ledger_id = message.id, %outcome, "message forwarded to the operators");
             let case_id = match why {
@@ -355,7 +359,7 @@ async fn answer(
         .context("parsed message without sender")?;
     let replied = guards::may_reply(conn, wf, message, &sender).await?;
     if replied {
-        let ack = replies::acknowledgement(wf, message, parsed, ex, filing);
+        let ack = mail::beneficiary::acknowledgement(wf, message, parsed, ex, filing);
         wf.composer.enqueue(conn, ack).await?;
     }
     update_operators(conn, wf, message, parsed, ex, filing, matched_by, replied).await?;
@@ -375,9 +379,10 @@ async fn update_operators(
     matched_by: MatchedBy,
     replied: bool,
 ) -> Result<()> {
-    let token = notices::token_for(conn, wf, &filing.case, &wf.settings.agency.operators).await?;
+    let operators = &wf.settings.agency.operators;
+    let token = mail::operators::token_for(conn, wf, &filing.case, operators).await?;
     let update =
-        replies::operator_update(wf, message, parsed, ex, filing, matched_by, &token, replied);
+        mail::operators::update(wf, message, parsed, ex, filing, matched_by, token, replied);
     wf.composer.enqueue(conn, update).await?;
     Ok(())
 }
@@ -449,7 +454,7 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
     }
     let missing = wf.requirements.missing(case.service, &known);
     wf.composer
-        .enqueue(&mut tx, replies::case_opened(wf, &case, &missing))
+        .enqueue(&mut tx, mail::beneficiary::case_opened(wf, &case, &missing))
         .await?;
     tx.commit().await.context("committing a new case")?;
     tracing::info!(case = %case.reference, service = %case.service, "case opened by hand");

@@ -9,7 +9,7 @@ use super::cases::{self, Case};
 use super::filing::{file, Filing};
 use super::requirements::{ItemKind, ServiceRules};
 use super::{
-    finish, guards, new_case_from, replies, update_operators, Handled, Workflow, REPLY_WITHHELD,
+    finish, guards, mail, new_case_from, update_operators, Handled, Workflow, REPLY_WITHHELD,
 };
 use crate::extract::{Attributes, Extraction};
 use crate::ledger::{LedgerMessage, MessageState};
@@ -56,7 +56,7 @@ pub(super) async fn file_on_each(
     }
     let replied = guards::may_reply(conn, wf, message, &sender).await?;
     if replied {
-        let ack = replies::acknowledgement_several(wf, message, parsed, ex, &filings);
+        let ack = mail::beneficiary::acknowledgement_several(wf, message, parsed, ex, &filings);
         wf.composer.enqueue(conn, ack).await?;
     }
     // Every case is filed before any token is issued: each names its case as this

@@ -15,13 +15,14 @@ pub use decide::decide_by_hand;
 
 use super::audit::{self, Actor};
 use super::cases::Case;
-use super::{finish_on_case, guards, notices, replies, Handled, Workflow};
+use super::mail::operators::{self, Original};
+use super::mail::{beneficiary, excerpt, CaseView, Found, OperatorHeld};
+use super::{finish_on_case, guards, Handled, Workflow};
 use crate::db::now;
 use crate::domain::EmailAddress;
 use crate::extract::Extraction;
 use crate::ledger::LedgerMessage;
 use crate::matching::MatchedBy;
-use crate::outbox::{Draft, Purpose};
 use crate::parse::ParsedMessage;
 
 /// Where a held message stands.
@@ -95,34 +96,33 @@ pub(super) async fn hold(
     let replied = guards::may_reply(conn, wf, message, sender).await?;
     if replied {
         wf.composer
-            .enqueue(conn, receipt(wf, message, parsed, ex))
+            .enqueue(conn, beneficiary::receipt(wf, message, parsed, ex))
             .await?;
     }
-    let token = notices::hold_token(conn, wf, case, hold_id).await?;
-    let same_domain = sender.domain() == case.contact.domain();
-    let context = json!({
-        "case": replies::case_view(case),
-        "sender": sender.as_str(),
-        "sender_name": parsed.from_name,
-        "same_domain": same_domain,
-        "disowned": super::facts::disowned(wf, parsed, sender),
-        "matched_by": by.as_str(),
-        "subject": parsed.subject,
-        "found": replies::found_view(ex),
-        "problems": ex.problems,
-        "private_key": ex.has_private_key(),
-        "excerpt": replies::excerpt(&parsed.text),
-        "token": token,
-        "replied": replied,
-    });
-    let notice = replies::to_operators(
-        wf,
-        Purpose::OperatorHeld,
+    let token = operators::hold_token(conn, wf, case, hold_id).await?;
+    let mail = OperatorHeld {
+        case: CaseView::of(case),
+        sender: sender.as_str().to_string(),
+        sender_name: parsed.from_name.clone(),
+        same_domain: sender.domain() == case.contact.domain(),
+        disowned: super::facts::disowned(wf, parsed, sender),
+        matched_by: by.as_str(),
+        subject: parsed.subject.clone(),
+        found: Found::all(ex),
+        problems: ex.problems.clone(),
+        private_key: ex.has_private_key(),
+        excerpt: excerpt(&parsed.text),
+        token,
+        replied,
+    };
+    let agency = &wf.settings.agency;
+    let notice = operators::about(
+        agency,
         "held",
         message,
+        Original::Attached,
         Some(case),
-        context,
-        true,
+        mail,
     );
     wf.composer.enqueue(conn, notice).await?;
     let outcome = format!(
@@ -132,26 +132,6 @@ pub(super) async fn hold(
     tracing::warn!(ledger_id = message.id, case = %case.reference, %sender, "message from an address the case does not trust; held");
     let language = ex.language.map(|l| l.code());
     finish_on_case(conn, message.id, &outcome, case, language).await
-}
-
-/// The receipt a held message's sender gets: it names no case, service, institution or item.
-fn receipt(
-    wf: &Workflow,
-    message: &LedgerMessage,
-    parsed: &ParsedMessage,
-    ex: &Extraction,
-) -> Draft {
-    let context = json!({ "private_key": ex.has_private_key() });
-    let language = ex.language.unwrap_or(wf.settings.agency.default_language);
-    replies::reply(
-        Purpose::Receipt,
-        "receipt",
-        message,
-        parsed,
-        language,
-        None,
-        context,
-    )
 }
 
 async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Hold> {

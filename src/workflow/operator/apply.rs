@@ -8,12 +8,12 @@ use sqlx::{Connection, SqliteConnection};
 
 use super::decide::{Decided, Notice};
 use crate::domain::EmailAddress;
-use crate::outbox::Draft;
 use crate::workflow::audit::Actor;
 use crate::workflow::cases::{self, Case};
+use crate::workflow::mail::{beneficiary, operators, Draft};
 use crate::workflow::plan::{CasePlan, Change, Snapshot};
 use crate::workflow::step::Step;
-use crate::workflow::{apply, notices, tokens, Workflow};
+use crate::workflow::{apply, tokens, Workflow};
 
 /// Everything a reply's (or a command line's) commands do, ready to be written.
 #[derive(Debug, Clone)]
@@ -95,14 +95,14 @@ async fn draft_of(conn: &mut SqliteConnection, wf: &Workflow, notice: &Notice) -
     Ok(match notice {
         Notice::Progress(case) => {
             let contract = active_contract(conn, case).await?;
-            notices::progress(wf, case, contract.as_ref())
+            beneficiary::progress(wf, case, contract.as_ref())
         }
-        Notice::Completion(case, items) => notices::completion(wf, case, items),
+        Notice::Completion(case, items) => beneficiary::completion(wf, case, items),
         Notice::Rejection {
             case,
             reason,
             missing,
-        } => notices::rejection(wf, case, reason, missing),
+        } => beneficiary::rejection(wf, case, reason, missing),
     })
 }
 
@@ -142,17 +142,9 @@ pub(crate) async fn acknowledge(
         items: cases::items(conn, case.id).await?,
     };
     let missing = now.missing(&wf.requirements);
-    let token = notices::token_for(conn, wf, case, std::slice::from_ref(operator)).await?;
-    let draft = notices::operator_ack(
-        wf,
-        format!("ack:{key}:{}", case.reference),
-        operator,
-        case,
-        done,
-        &now.items,
-        &missing,
-        &token,
-    );
+    let token = operators::token_for(conn, wf, case, std::slice::from_ref(operator)).await?;
+    let key = format!("ack:{key}:{}", case.reference);
+    let draft = operators::ack(wf, key, operator, case, done, &now.items, &missing, token);
     wf.composer.enqueue(conn, draft).await?;
     Ok(())
 }

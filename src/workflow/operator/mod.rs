@@ -24,7 +24,7 @@ use super::audit::{self, Actor};
 use super::cases::{self, Case};
 use super::plan::Snapshot;
 use super::tokens::{self, Refusal};
-use super::{finish, finish_on_case, holds, notices, Handled, Workflow};
+use super::{finish, finish_on_case, holds, mail, Handled, Workflow};
 use crate::db::begin_write;
 use crate::domain::{CaseRef, EmailAddress};
 use crate::ledger::{LedgerMessage, MessageState};
@@ -222,7 +222,7 @@ pub(super) async fn refuse(
         )
         .await?;
     }
-    let draft = notices::operator_refused(
+    let draft = mail::operators::refused(
         wf,
         message,
         sender.as_str(),

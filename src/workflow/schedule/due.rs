@@ -9,6 +9,7 @@ use super::calendar::Calendar;
 use crate::db::parse_stamp;
 use crate::settings::TimeSettings;
 use crate::workflow::cases::Case;
+use crate::workflow::mail::Deadline;
 use crate::workflow::plan::Change;
 use crate::workflow::step::WaitingOn;
 
@@ -42,25 +43,6 @@ impl Clock {
         let from = parse_stamp(&anchor).unwrap_or(now);
         let days = calendar.working_days_between(from, now);
         Clock { anchor, from, days }
-    }
-}
-
-/// How close an agency-side step is to its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deadline {
-    /// Within the warning days of it.
-    Near,
-    /// Past it.
-    Overdue,
-}
-
-impl Deadline {
-    /// The name the mail and the timeline use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Deadline::Near => "near",
-            Deadline::Overdue => "overdue",
-        }
     }
 }
 

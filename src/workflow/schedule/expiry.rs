@@ -10,7 +10,8 @@ use crate::db::{begin_write, parse_stamp};
 use crate::outbox;
 use crate::workflow::audit::{self, Actor};
 use crate::workflow::cases::{self, Case, NewCase};
-use crate::workflow::{notices, ItemKind, Workflow};
+use crate::workflow::mail::beneficiary;
+use crate::workflow::{ItemKind, Workflow};
 
 /// Tells holders of confirmed certificates that expire soon, each configured number of days
 /// before, and opens (once) the case for the renewal.
@@ -81,7 +82,7 @@ async fn expiry_notice(
         return Ok(0);
     }
     let renewal = renewal_case(conn, wf, &holder, serial).await?;
-    let draft = notices::expiry(wf, key, &holder, &renewal, &cert, days_left);
+    let draft = beneficiary::expiry(wf, key, &holder, &renewal, &cert, days_left);
     if !queue_once(conn, wf, draft).await? {
         return Ok(0);
     }

@@ -10,17 +10,17 @@ pub mod due;
 mod expiry;
 
 use anyhow::{Context, Result};
-use serde_json::json;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit::Actor;
 use super::cases::{self, Case};
+use super::mail::{self, beneficiary, operators, DigestCase, OperatorDigest, StepCount};
 use super::plan::{CasePlan, Snapshot};
 use super::requirements::Missing;
 use super::step::{Step, WaitingOn};
-use super::{apply, notices, Workflow};
+use super::{apply, Workflow};
 use crate::db::begin_write;
-use crate::outbox::{self, Draft};
+use crate::outbox;
 use due::{Clock, Reminder};
 
 /// Queues every reminder, digest and expiry notice now due; returns how many mails.
@@ -49,7 +49,7 @@ pub async fn run_due(pool: &SqlitePool, wf: &Workflow) -> Result<usize> {
 pub(super) async fn queue_once(
     conn: &mut SqliteConnection,
     wf: &Workflow,
-    draft: Draft,
+    draft: mail::Draft,
 ) -> Result<bool> {
     if outbox::has_key(conn, &draft.key).await? {
         return Ok(false);
@@ -81,21 +81,21 @@ async fn remind(conn: &mut SqliteConnection, wf: &Workflow, case: &Case) -> Resu
     if outbox::has_key(conn, &due.key).await? {
         return Ok(0);
     }
-    let operators = &wf.settings.agency.operators;
+    let agency = &wf.settings.agency.operators;
     let (key, days) = (due.key.clone(), due.days);
     let draft = match &due.reminder {
         Reminder::Beneficiary { number } => {
             let missing = missing(conn, wf, case).await?;
-            notices::reminder(wf, key, case, *number, days, &missing)
+            beneficiary::reminder(wf, key, case, *number, days, &missing)
         }
         Reminder::Escalation => {
             let missing = missing(conn, wf, case).await?;
-            let token = notices::token_for(conn, wf, case, operators).await?;
-            notices::escalation(wf, key, case, days, &missing, &token)
+            let token = operators::token_for(conn, wf, case, agency).await?;
+            operators::escalation(wf, key, case, days, &missing, token)
         }
         Reminder::Deadline { state, due } => {
-            let token = notices::token_for(conn, wf, case, operators).await?;
-            notices::sla(wf, key, case, state.as_str(), *due, days, &token)
+            let token = operators::token_for(conn, wf, case, agency).await?;
+            operators::sla(wf, key, case, *state, *due, days, token)
         }
     };
     if wf.composer.enqueue(conn, draft).await?.is_none() {
@@ -141,10 +141,13 @@ async fn digest(conn: &mut SqliteConnection, wf: &Workflow, open: &[Case]) -> Re
             None => by_step.push((case.step, 1)),
         }
         let clock = clock_of(conn, wf, case).await?;
-        let row = json!({
-            "reference": case.reference.to_string(), "service": case.service.display_name(),
-            "institution": case.institution, "step": case.step.as_str(), "days": clock.days,
-        });
+        let row = DigestCase {
+            reference: case.reference.to_string(),
+            service: case.service.display_name(),
+            institution: case.institution.clone(),
+            step: case.step,
+            days: clock.days,
+        };
         match case.step.waiting_on() {
             WaitingOn::Agency if clock.days > wf.settings.time.sla_working_days => {
                 overdue.push(row)
@@ -155,14 +158,17 @@ async fn digest(conn: &mut SqliteConnection, wf: &Workflow, open: &[Case]) -> Re
             _ => {}
         }
     }
-    let context = json!({
-        "open": open.len(),
-        "by_step": by_step.iter().map(|(s, n)| json!({ "step": s.as_str(), "count": n })).collect::<Vec<_>>(),
-        "overdue": overdue,
-        "waiting": waiting,
-        "limit": wf.settings.time.sla_working_days,
-    });
-    Ok(usize::from(
-        queue_once(conn, wf, notices::digest(wf, today, context)).await?,
-    ))
+    let digest = OperatorDigest {
+        date: today.to_string(),
+        open: open.len(),
+        by_step: by_step
+            .into_iter()
+            .map(|(step, count)| StepCount { step, count })
+            .collect(),
+        overdue,
+        waiting,
+        limit: wf.settings.time.sla_working_days,
+    };
+    let draft = operators::notice(&wf.settings.agency, format!("digest:{today}"), None, digest);
+    Ok(usize::from(queue_once(conn, wf, draft).await?))
 }
