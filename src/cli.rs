@@ -526,7 +526,7 @@ fn print_case(
             if m.bounced_at.is_some() {
                 "bounced"
             } else {
-                &m.state
+                m.state.as_str()
             },
             m.subject,
             m.to.join(", ")

@@ -24,12 +24,13 @@ where
         let len = chunk.len();
         (
             len,
-            tokio::task::spawn_blocking(move || {
+            // Carried: certificate checks read the clock, and a test's clock is task-local.
+            tokio::task::spawn_blocking(crate::clock::carried(move || {
                 chunk
                     .into_iter()
                     .map(|t| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(t))).ok())
                     .collect::<Vec<Option<R>>>()
-            }),
+            })),
         )
     });
     let mut out = Vec::with_capacity(count);

@@ -305,25 +305,16 @@ impl Desk {
         if self.settings().outbound.hold {
             return Ok(());
         }
-        report.sent += transport::deliver_due(
-            &self.pool,
-            &self.transport,
-            &self.workflow.composer,
-            self.settings(),
-        )
-        .await?;
+        report.sent += transport::deliver_due(&self.pool, &self.transport, self.settings()).await?;
+        workflow::delivery::report_given_up(&self.pool, &self.workflow).await?;
         Ok(())
     }
 
     /// Settles sends a previous process left half-done.
     pub async fn recover(&self) -> Result<()> {
-        transport::recover_interrupted(
-            &self.pool,
-            &self.transport,
-            &self.workflow.composer,
-            self.settings(),
-        )
-        .await
+        transport::recover_interrupted(&self.pool, &self.transport).await?;
+        workflow::delivery::report_given_up(&self.pool, &self.workflow).await?;
+        Ok(())
     }
 
     /// Queues the reminders, digest and expiry notices now due.
@@ -334,12 +325,16 @@ impl Desk {
 
     /// One full pass: record, process, move, remind, send. Used by `once`.
     pub async fn once(&self) -> Result<PassReport> {
-        let mut source = self.open_source()?;
+        self.once_with(&mut self.open_source()?).await
+    }
+
+    /// One full pass on a source the caller opened (an in-process test's memory mailbox).
+    pub async fn once_with(&self, source: &mut AnySource) -> Result<PassReport> {
         let mut report = PassReport::default();
         self.recover().await?;
-        self.intake(&mut source, &mut report).await?;
+        self.intake(source, &mut report).await?;
         self.process_all(&mut report).await?;
-        self.settle(&mut source, &mut report).await?;
+        self.settle(source, &mut report).await?;
         self.remind(&mut report).await?;
         self.deliver(&mut report).await?;
         Ok(report)

@@ -1,4 +1,5 @@
-//! The SQLite database: opened in WAL mode with a busy timeout, migrated on start.
+//! The SQLite database: opened in WAL mode with a busy timeout, migrated on start. Owns the
+//! installation's own rows (`instance`, `secrets`) and the one way a stored enum is named.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -128,6 +129,123 @@ pub async fn instance_token(pool: &SqlitePool) -> Result<String> {
         .await
         .context("reading the installation token")
 }
+
+/// The secret kept under `name`: `fresh` on first use, the kept one ever after (first
+/// writer wins, so two processes starting at once agree).
+pub async fn kept_secret(pool: &SqlitePool, name: &str, fresh: &str) -> Result<String> {
+    sqlx::query("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(fresh)
+        .execute(pool)
+        .await
+        .with_context(|| format!("keeping the secret {name}"))?;
+    sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .with_context(|| format!("reading the secret {name}"))
+}
+
+/// Names the values of a stored enum, once: `as_str`, `FromStr`, `Display`, `Serialize` and
+/// the sqlx mapping to a TEXT column all read this one list, so the name written to the
+/// database, shown to people and given to templates cannot drift apart. The names are
+/// stable: rows written years ago are read with them.
+macro_rules! stored_names {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The stable name stored in the database (also shown to people and templates).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = ::anyhow::Error;
+
+            fn from_str(s: &str) -> ::anyhow::Result<Self> {
+                match s {
+                    $($name => Ok($ty::$variant),)+
+                    other => ::anyhow::bail!("unknown {} '{other}'", stringify!($ty)),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl ::sqlx::Type<::sqlx::Sqlite> for $ty {
+            fn type_info() -> ::sqlx::sqlite::SqliteTypeInfo {
+                <str as ::sqlx::Type<::sqlx::Sqlite>>::type_info()
+            }
+
+            fn compatible(ty: &::sqlx::sqlite::SqliteTypeInfo) -> bool {
+                <&str as ::sqlx::Type<::sqlx::Sqlite>>::compatible(ty)
+            }
+        }
+
+        impl<'q> ::sqlx::Encode<'q, ::sqlx::Sqlite> for $ty {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <::sqlx::Sqlite as ::sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                <&str as ::sqlx::Encode<'q, ::sqlx::Sqlite>>::encode(self.as_str(), buf)
+            }
+        }
+
+        impl<'r> ::sqlx::Decode<'r, ::sqlx::Sqlite> for $ty {
+            fn decode(
+                value: ::sqlx::sqlite::SqliteValueRef<'r>,
+            ) -> Result<Self, ::sqlx::error::BoxDynError> {
+                Ok(<&str as ::sqlx::Decode<'r, ::sqlx::Sqlite>>::decode(value)?.parse()?)
+            }
+        }
+    };
+}
+pub(crate) use stored_names;
+
+/// Lets a value with rules be read straight from its TEXT column: the column is parsed with
+/// the type's `FromStr`, so a row holding something the type refuses fails to read instead
+/// of building an invalid value.
+macro_rules! read_by_parsing {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl ::sqlx::Type<::sqlx::Sqlite> for $ty {
+            fn type_info() -> ::sqlx::sqlite::SqliteTypeInfo {
+                <str as ::sqlx::Type<::sqlx::Sqlite>>::type_info()
+            }
+
+            fn compatible(ty: &::sqlx::sqlite::SqliteTypeInfo) -> bool {
+                <&str as ::sqlx::Type<::sqlx::Sqlite>>::compatible(ty)
+            }
+        }
+
+        impl<'r> ::sqlx::Decode<'r, ::sqlx::Sqlite> for $ty {
+            fn decode(
+                value: ::sqlx::sqlite::SqliteValueRef<'r>,
+            ) -> Result<Self, ::sqlx::error::BoxDynError> {
+                Ok(<&str as ::sqlx::Decode<'r, ::sqlx::Sqlite>>::decode(value)?.parse::<$ty>()?)
+            }
+        }
+    )+};
+}
+
+read_by_parsing!(
+    crate::domain::CaseRef,
+    crate::domain::EmailAddress,
+    crate::domain::Language,
+    crate::domain::Service,
+    crate::workflow::step::Step,
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,12 @@
-//! Hostile mail on the embedded default, through the binary: nothing a sender writes reaches
-//! a header, the log, the terminal or an operator's command unescaped (issue 11).
+//! Hostile mail on the embedded default: nothing a sender writes reaches a header, the log,
+//! the terminal or an operator's command unescaped (issue 11). On the desk in process, but
+//! for the two tests that read the log, which drive the binary.
 
 mod common;
 
 use base64::Engine;
-use common::{fixture, message, token_in, Desk, Sent};
+use common::inproc::Desk;
+use common::{fixture, message, token_in, Sent};
 
 const OPERATOR: &str = "operator@egov.md";
 const BENEFICIARY: &str = "ion.popescu@asp.gov.md";
@@ -94,7 +96,7 @@ fn a_subject_of_several_lines_stays_one_line_and_never_becomes_the_reply_body() 
 
 #[test]
 fn terminal_control_bytes_reach_no_mail_no_log_and_no_terminal() {
-    let desk = Desk::new();
+    let desk = common::Desk::new();
     let hostile = "\x1b[2J\x1b]0;pwned\x07\x1b[31m";
     let subject = encoded_word(&format!("Conectare MDocs {hostile}urgent\x1b[0m\x07"));
     let from = format!("{} <{BENEFICIARY}>", encoded_word("Ion \x1b[8mPopescu"));
@@ -173,7 +175,7 @@ fn base64_lines(bytes: &[u8]) -> String {
 
 #[test]
 fn a_file_name_with_line_breaks_forges_no_log_line() {
-    let desk = Desk::new();
+    let desk = common::Desk::new();
     let cert = fixture("certs/system-test.cer");
     let percent: String = format!("sistem\r\n{FORGED}.cer")
         .bytes()

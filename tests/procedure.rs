@@ -1,10 +1,12 @@
-//! The procedure from first mail to completion notice, driven through the binary on the
-//! embedded default: operators answer by mail (every forged or replayed answer changes
-//! nothing), the CLI does the same by hand, and reminders follow a controllable clock.
+//! The procedure from first mail to completion notice, on the desk in process (the embedded
+//! default's settings and database, mail in and out in memory): operators answer by mail
+//! (every forged or replayed answer changes nothing), the CLI (the binary, on the same
+//! database) does the same by hand, and reminders follow each pass's clock.
 
 mod common;
 
-use common::{fixture, message, token_in, Desk, Sent};
+use common::inproc::Desk;
+use common::{fixture, message, token_in, Sent};
 
 const OPERATOR: &str = "operator@egov.md";
 const BENEFICIARY: &str = "ion.popescu@asp.gov.md";

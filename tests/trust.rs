@@ -1,11 +1,13 @@
 //! Who may change a case, and who the desk writes to: a stranger who knows a case's tag or
 //! answers in its thread is held for the operators and learns nothing; forged mail cannot
 //! make the desk write to a victim over and over; a message that reuses another's
-//! Message-ID is a message of its own. Driven through the binary on the embedded default.
+//! Message-ID is a message of its own. On the desk in process, but for the two tests that
+//! look at the Maildir and the log, which drive the binary.
 
 mod common;
 
-use common::{fixture, message, token_in, Desk, Sent};
+use common::inproc::Desk;
+use common::{fixture, message, token_in, Sent, Words};
 
 const OPERATOR: &str = "operator@egov.md";
 const BENEFICIARY: &str = "ion.popescu@asp.gov.md";
@@ -17,7 +19,7 @@ const LATER: &str = "2026-12-01T08:00:00Z";
 const LATER_STILL: &str = "2026-12-01T09:00:00Z";
 
 /// The mails written for `purpose` (the outbox files are named by id and purpose).
-fn of_purpose(desk: &Desk, purpose: &str) -> Vec<Sent> {
+fn of_purpose(desk: &impl Words, purpose: &str) -> Vec<Sent> {
     let tag = format!("-{purpose}-");
     desk.sent()
         .into_iter()
@@ -25,14 +27,14 @@ fn of_purpose(desk: &Desk, purpose: &str) -> Vec<Sent> {
         .collect()
 }
 
-fn to(desk: &Desk, address: &str) -> Vec<Sent> {
+fn to(desk: &impl Words, address: &str) -> Vec<Sent> {
     desk.sent()
         .into_iter()
         .filter(|m| m.to == [address])
         .collect()
 }
 
-fn opened_mdocs_case(desk: &Desk) -> String {
+fn opened_mdocs_case(desk: &impl Words) -> String {
     desk.deliver("1.eml", &fixture("mail/ro-mdocs-complete.eml"));
     desk.once_at(START);
     desk.cases()[0]["reference"].as_str().unwrap().to_string()
@@ -278,7 +280,7 @@ fn a_colleague_at_the_contacts_domain_is_held_too_with_the_domain_named() {
 
 #[test]
 fn forged_mail_makes_at_most_the_daily_limit_of_answers_to_a_victim_and_one_notice() {
-    let desk = Desk::new();
+    let desk = common::Desk::new();
     let victim = "victim@example.md";
     for n in 0..50 {
         desk.deliver(
@@ -320,7 +322,7 @@ fn forged_mail_makes_at_most_the_daily_limit_of_answers_to_a_victim_and_one_noti
 
 #[test]
 fn a_different_message_reusing_a_message_id_is_recorded_processed_and_reported() {
-    let desk = Desk::new();
+    let desk = common::Desk::new();
     let original = fixture("mail/ro-mdocs-complete.eml");
     desk.deliver("1.eml", &original);
     desk.once_at(START);

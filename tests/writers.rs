@@ -1,10 +1,11 @@
-//! Mail as people write it, end to end on the embedded default: a request for several
-//! platforms opens one case each and is answered once; a case speaks the language its
-//! beneficiary last wrote in.
+//! Mail as people write it, on the desk in process (the embedded default's settings and
+//! database, mail in and out in memory): a request for several platforms opens one case each
+//! and is answered once; a case speaks the language its beneficiary last wrote in.
 
 mod common;
 
-use common::{message, Desk, Sent};
+use common::inproc::Desk;
+use common::{message, Sent};
 
 const BENEFICIARY: &str = "ion.popescu@asp.gov.md";
 

@@ -4,6 +4,7 @@ mod case_ref;
 mod cert_serial;
 mod email;
 mod ip;
+mod item_kind;
 mod language;
 mod service;
 
@@ -11,5 +12,6 @@ pub use case_ref::CaseRef;
 pub use cert_serial::CertSerial;
 pub use email::EmailAddress;
 pub use ip::{IpClass, PublicIp};
+pub use item_kind::ItemKind;
 pub use language::Language;
 pub use service::{Redirect, Service, ServiceMention};

@@ -5,6 +5,7 @@
 
 pub mod imap;
 mod maildir;
+mod memory;
 
 use std::future::Future;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio::sync::Notify;
 
 pub use imap::ImapSource;
 pub use maildir::MaildirSource;
+pub use memory::MemorySource;
 
 use crate::settings::{MailboxKind, MailboxSettings};
 
@@ -108,6 +110,8 @@ pub enum AnySource {
     Maildir(MaildirSource),
     /// An IMAP server.
     Imap(Box<ImapSource>),
+    /// Folders in memory, put in by the caller (in-process tests); never from configuration.
+    Memory(MemorySource),
 }
 
 impl AnySource {
@@ -132,6 +136,7 @@ macro_rules! dispatch {
         match $self {
             AnySource::Maildir($source) => $call,
             AnySource::Imap($source) => $call,
+            AnySource::Memory($source) => $call,
         }
     };
 }

@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result};
 use hmac::Mac;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use crate::db::now;
 use crate::domain::EmailAddress;
@@ -85,7 +85,7 @@ impl ReturnPaths {
 }
 
 /// One of our mails, as a delivery report about it needs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OurMail {
     /// Outbox row.
     pub id: i64,
@@ -110,24 +110,13 @@ impl OurMail {
 
 const OUR_MAIL: &str = "SELECT id, message_id, case_id, subject, recipients FROM outbox";
 
-fn our_mail(row: &sqlx::sqlite::SqliteRow) -> OurMail {
-    OurMail {
-        id: row.get(0),
-        message_id: row.get(1),
-        case_id: row.get(2),
-        subject: row.get(3),
-        recipients: row.get(4),
-    }
-}
-
 /// The mail we sent as outbox row `id`.
 pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<OurMail>> {
-    let row = sqlx::query(&format!("{OUR_MAIL} WHERE id = ?"))
+    sqlx::query_as(&format!("{OUR_MAIL} WHERE id = ?"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await
-        .context("looking up one of our mails")?;
-    Ok(row.as_ref().map(our_mail))
+        .context("looking up one of our mails")
 }
 
 /// The mail we sent with this Message-ID.
@@ -135,12 +124,11 @@ pub async fn by_message_id(
     conn: &mut SqliteConnection,
     message_id: &str,
 ) -> Result<Option<OurMail>> {
-    let row = sqlx::query(&format!("{OUR_MAIL} WHERE message_id = ?"))
+    sqlx::query_as(&format!("{OUR_MAIL} WHERE message_id = ?"))
         .bind(message_id)
         .fetch_optional(&mut *conn)
         .await
-        .context("looking up one of our mails")?;
-    Ok(row.as_ref().map(our_mail))
+        .context("looking up one of our mails")
 }
 
 /// Marks one of our mails as bounced, with what the report said.

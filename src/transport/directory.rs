@@ -23,12 +23,9 @@ impl DirectoryTransport {
         })
     }
 
-    /// The file a mail is written to: named by row and Message-ID, so writing it again
-    /// replaces it rather than making a second copy.
+    /// The file a mail is written to.
     fn file_of(&self, mail: &Outgoing) -> PathBuf {
-        let tag: String = mail.message_id.chars().take(12).collect();
-        self.dir
-            .join(format!("{:06}-{}-{tag}.eml", mail.id, mail.purpose))
+        self.dir.join(file_name(mail))
     }
 
     fn write(&self, mail: &Outgoing) -> std::io::Result<PathBuf> {
@@ -37,9 +34,7 @@ impl DirectoryTransport {
         {
             use std::io::Write;
             let mut file = std::fs::File::create(&tmp)?;
-            // The envelope sender is recorded as a delivering server records it (RFC 5321
-            // 4.4), so the file shows the return path the mail left with.
-            write!(file, "Return-Path: <{}>\r\n", mail.envelope_from)?;
+            file.write_all(return_path(mail).as_bytes())?;
             file.write_all(&mail.raw)?;
             file.sync_all()?;
         }
@@ -47,6 +42,19 @@ impl DirectoryTransport {
         std::fs::rename(&tmp, &target)?;
         Ok(target)
     }
+}
+
+/// A mail's file name: by row and Message-ID, so writing it again replaces it rather than
+/// making a second copy; the purpose in it tells a reader of the folder what each mail is.
+pub(super) fn file_name(mail: &Outgoing) -> String {
+    let tag: String = mail.message_id.chars().take(12).collect();
+    format!("{:06}-{}-{tag}.eml", mail.id, mail.purpose)
+}
+
+/// The line written above the mail: its envelope sender, recorded as a delivering server
+/// records it (RFC 5321 4.4), so the file shows the return path the mail left with.
+pub(super) fn return_path(mail: &Outgoing) -> String {
+    format!("Return-Path: <{}>\r\n", mail.envelope_from)
 }
 
 impl Transport for DirectoryTransport {

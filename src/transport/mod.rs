@@ -1,22 +1,25 @@
 //! Stage 7, the transport: works the outbox one row at a time. A row is marked `attempting`
 //! (committed) before the send starts; each send ends `Sent`, `Retry` or `Failed`; a row a
-//! crash left `attempting` is never blindly sent again.
+//! crash left `attempting` is never blindly sent again. A row given up is only recorded
+//! here (`failed` or `uncertain`, with the error); telling the operators is the workflow's
+//! (`workflow::delivery`).
 
 mod directory;
+mod memory;
 mod smtp;
 
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rand::Rng;
 use sqlx::SqlitePool;
 
 pub use directory::DirectoryTransport;
+pub use memory::{Kept, MemoryTransport};
 pub use smtp::SmtpTransport;
 
-use crate::db::begin_write;
-use crate::outbox::{self, Composer, Outgoing, Purpose};
+use crate::outbox::{self, OutboxState, Outgoing, Purpose};
 use crate::settings::{OutboundKind, Settings};
 
 /// How one send ended.
@@ -49,6 +52,8 @@ pub enum AnyTransport {
     Directory(DirectoryTransport),
     /// An SMTP server.
     Smtp(Box<SmtpTransport>),
+    /// A `Vec` (in-process tests); never from configuration.
+    Memory(MemoryTransport),
 }
 
 impl AnyTransport {
@@ -71,6 +76,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.describe(),
             Self::Smtp(s) => s.describe(),
+            Self::Memory(m) => m.describe(),
         }
     }
 
@@ -78,6 +84,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.send(mail).await,
             Self::Smtp(s) => s.send(mail).await,
+            Self::Memory(m) => m.send(mail).await,
         }
     }
 
@@ -85,6 +92,7 @@ impl Transport for AnyTransport {
         match self {
             Self::Directory(d) => d.was_delivered(mail).await,
             Self::Smtp(s) => s.was_delivered(mail).await,
+            Self::Memory(m) => m.was_delivered(mail).await,
         }
     }
 }
@@ -111,13 +119,8 @@ impl RetryPolicy {
 }
 
 /// Settles rows a previous process left mid-send: delivered ones are marked sent, provably
-/// unsent ones go back to the queue, and the rest are marked `uncertain` and reported.
-pub async fn recover_interrupted(
-    pool: &SqlitePool,
-    transport: &impl Transport,
-    composer: &Composer,
-    settings: &Settings,
-) -> Result<()> {
+/// unsent ones go back to the queue, and the rest are marked `uncertain` (to be reported).
+pub async fn recover_interrupted(pool: &SqlitePool, transport: &impl Transport) -> Result<()> {
     for mail in outbox::interrupted(pool).await? {
         match transport.was_delivered(&mail).await {
             Some(true) => {
@@ -143,12 +146,10 @@ pub async fn recover_interrupted(
             None => {
                 tracing::error!(outbox_id = mail.id, subject = %mail.subject,
                     "a send was interrupted and may or may not have gone out; not resent, operators told");
-                give_up(
+                outbox::mark_final(
                     pool,
-                    composer,
-                    settings,
-                    &mail,
-                    "uncertain",
+                    mail.id,
+                    OutboxState::Uncertain,
                     "interrupted mid-send; it may or may not have been delivered",
                 )
                 .await?;
@@ -167,7 +168,6 @@ const SEND_BATCH: usize = 16;
 pub async fn deliver_due(
     pool: &SqlitePool,
     transport: &impl Transport,
-    composer: &Composer,
     settings: &Settings,
 ) -> Result<usize> {
     let policy = RetryPolicy {
@@ -183,7 +183,7 @@ pub async fn deliver_due(
         let mut delivered = Vec::with_capacity(claimed.len());
         let mut outcome = Ok(());
         for (i, &id) in claimed.iter().enumerate() {
-            match send_one(pool, transport, composer, settings, &policy, id).await {
+            match send_one(pool, transport, &policy, id).await {
                 Ok(Attempt::Sent(reply)) => delivered.push((id, reply)),
                 Ok(Attempt::GivenUp) => {}
                 Ok(Attempt::Retried) => {
@@ -215,7 +215,7 @@ enum Attempt {
     Sent(String),
     /// A temporary failure; the row is queued again for later.
     Retried,
-    /// Given up and reported.
+    /// Given up: recorded `failed`, for the workflow to report.
     GivenUp,
 }
 
@@ -223,8 +223,6 @@ enum Attempt {
 async fn send_one(
     pool: &SqlitePool,
     transport: &impl Transport,
-    composer: &Composer,
-    settings: &Settings,
     policy: &RetryPolicy,
     id: i64,
 ) -> Result<Attempt> {
@@ -245,51 +243,16 @@ async fn send_one(
             }
             SendOutcome::Retry(error) => {
                 tracing::error!(outbox_id = mail.id, attempts = mail.attempts, %error, "send kept failing; given up");
-                give_up(
-                    pool,
-                    composer,
-                    settings,
-                    &mail,
-                    "failed",
-                    &format!("gave up after {} attempts: {error}", mail.attempts),
-                )
-                .await?;
+                let error = format!("gave up after {} attempts: {error}", mail.attempts);
+                outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
             }
             SendOutcome::Failed(error) => {
                 tracing::error!(outbox_id = mail.id, %error, "send refused; not retried");
-                give_up(pool, composer, settings, &mail, "failed", &error).await?;
+                outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
             }
         }
     }
     Ok(Attempt::GivenUp)
-}
-
-/// Marks a row failed or uncertain and, in the same transaction, tells the operators —
-/// unless the row was itself such a notice, which would only loop.
-async fn give_up(
-    pool: &SqlitePool,
-    composer: &Composer,
-    settings: &Settings,
-    mail: &Outgoing,
-    state: &str,
-    error: &str,
-) -> Result<()> {
-    let mut tx = begin_write(pool).await?;
-    outbox::mark_final(&mut tx, mail.id, state, error).await?;
-    if mail.purpose != Purpose::OperatorDeliveryProblem.as_str() {
-        let problem = crate::workflow::mail::OperatorDeliveryProblem {
-            state: state.to_string(),
-            error: error.to_string(),
-            subject: mail.subject.clone(),
-            recipients: mail.recipients.clone(),
-            message_id: mail.message_id.clone(),
-            attempts: mail.attempts,
-        };
-        let key = format!("delivery-problem:{}", mail.id);
-        let notice = crate::workflow::mail::operators::notice(&settings.agency, key, None, problem);
-        composer.enqueue(&mut tx, notice).await?;
-    }
-    tx.commit().await.context("recording a failed mail")
 }
 
 #[cfg(test)]

@@ -39,9 +39,9 @@ pub async fn apply(conn: &mut SqliteConnection, plan: &CasePlan) -> Result<()> {
                 kind,
                 detail,
                 counts: true,
-            } => audit::record(conn, case, &plan.actor, plan.cause, kind, detail.clone()).await?,
+            } => audit::record(conn, case, &plan.actor, plan.cause, *kind, detail.clone()).await?,
             Change::Event { kind, detail, .. } => {
-                audit::note(conn, case, &plan.actor, plan.cause, kind, detail.clone()).await?
+                audit::note(conn, case, &plan.actor, plan.cause, *kind, detail.clone()).await?
             }
         }
     }

@@ -1,12 +1,13 @@
 //! The audit trail: every change to a case, what caused it and who, appended to
 //! `case_events` (the database refuses updates and deletes) and bumping the case's version,
-//! so an operator's token names exactly the data they saw.
+//! so an operator's token names exactly the data they saw. This module owns `case_events`.
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
+use super::cases;
 use crate::db::now;
 
 /// Who caused a change.
@@ -36,6 +37,62 @@ impl Actor {
     }
 }
 
+/// What happened to a case; stored by name in `case_events.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// The case was opened (by mail, an operator or the expiry watch).
+    Opened,
+    /// An item was filed from mail.
+    ItemFiled,
+    /// An operator confirmed an item.
+    ItemConfirmed,
+    /// An operator set an item's value.
+    ItemSet,
+    /// An operator rejected the materials.
+    MaterialsRejected,
+    /// The case moved to another step.
+    Step,
+    /// The beneficiary wrote in another language.
+    Language,
+    /// A message from an address the case does not trust was held.
+    Held,
+    /// An operator rejected a held message.
+    HoldRejected,
+    /// An operator accepted a held message: its sender became a contact.
+    ContactAdded,
+    /// A delivery report named one of the case's mails.
+    Bounce,
+    /// An operator's command was not obeyed.
+    CommandRefused,
+    /// The beneficiary was reminded.
+    Reminder,
+    /// The operators were told the beneficiary did not answer the reminders.
+    Escalated,
+    /// The operators were reminded of an agency-side deadline.
+    DeadlineReminder,
+    /// A certificate's holder was told it expires soon.
+    ExpiryNotice,
+}
+
+crate::db::stored_names!(EventKind {
+    Opened => "opened",
+    ItemFiled => "item_filed",
+    ItemConfirmed => "item_confirmed",
+    ItemSet => "item_set",
+    MaterialsRejected => "materials_rejected",
+    Step => "step",
+    Language => "language",
+    Held => "held",
+    HoldRejected => "hold_rejected",
+    ContactAdded => "contact_added",
+    Bounce => "bounce",
+    CommandRefused => "command_refused",
+    Reminder => "reminder",
+    Escalated => "escalated",
+    DeadlineReminder => "deadline_reminder",
+    ExpiryNotice => "expiry_notice",
+});
+
 /// One entry of a case's timeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
@@ -45,8 +102,8 @@ pub struct Event {
     pub actor: String,
     /// The ledger message that caused it, if any.
     pub message: Option<i64>,
-    /// What happened (`opened`, `item_filed`, `item_confirmed`, `step`, ...).
-    pub kind: String,
+    /// What happened.
+    pub kind: EventKind,
     /// Details.
     pub detail: Value,
 }
@@ -57,17 +114,11 @@ pub async fn record(
     case_id: i64,
     actor: &Actor,
     message: Option<i64>,
-    kind: &str,
+    kind: EventKind,
     detail: Value,
 ) -> Result<()> {
     note(conn, case_id, actor, message, kind, detail).await?;
-    sqlx::query("UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?")
-        .bind(now())
-        .bind(case_id)
-        .execute(&mut *conn)
-        .await
-        .context("bumping a case's version")?;
-    Ok(())
+    cases::bump_version(conn, case_id).await
 }
 
 /// Records something that happened around a case without changing its data (a reminder
@@ -77,7 +128,7 @@ pub async fn note(
     case_id: i64,
     actor: &Actor,
     message: Option<i64>,
-    kind: &str,
+    kind: EventKind,
     detail: Value,
 ) -> Result<()> {
     sqlx::query(
@@ -96,9 +147,19 @@ pub async fn note(
     Ok(())
 }
 
+/// A `case_events` row as read.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    at: String,
+    actor: String,
+    message_id: Option<i64>,
+    kind: EventKind,
+    detail: String,
+}
+
 /// The timeline of a case, oldest first.
 pub async fn timeline(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Event>> {
-    let rows = sqlx::query(
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT at, actor, message_id, kind, detail FROM case_events WHERE case_id = ? ORDER BY id",
     )
     .bind(case_id)
@@ -106,13 +167,13 @@ pub async fn timeline(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<E
     .await
     .context("reading a case's timeline")?;
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|r| Event {
-            at: r.get(0),
-            actor: r.get(1),
-            message: r.get(2),
-            kind: r.get(3),
-            detail: serde_json::from_str(r.get(4)).unwrap_or_default(),
+            at: r.at,
+            actor: r.actor,
+            message: r.message_id,
+            kind: r.kind,
+            detail: serde_json::from_str(&r.detail).unwrap_or_default(),
         })
         .collect())
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::mail::operators::{self, Original};
 use super::mail::{CaseView, OperatorBounce};
 use super::{cases, finish, Handled, Workflow};
@@ -63,7 +63,7 @@ pub(super) async fn link(
             case.id,
             &Actor::Daemon,
             Some(message.id),
-            "bounce",
+            EventKind::Bounce,
             json!({ "outbox_id": outbox_id, "recipient": report.recipient, "status": report.status, "diagnostic": report.diagnostic }),
         )
         .await?;

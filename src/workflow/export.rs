@@ -6,10 +6,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use zip::write::SimpleFileOptions;
 
-use super::{audit, cases};
+use super::{audit, cases, tokens};
+use crate::{ledger, outbox};
 
 /// What went into a bundle.
 #[derive(Debug, Default, Clone, Copy)]
@@ -30,51 +31,17 @@ pub async fn write(
 ) -> Result<Exported> {
     let items = cases::items(conn, case.id).await?;
     let events = audit::timeline(conn, case.id).await?;
-    let tokens = sqlx::query(
-        "SELECT id, version, recipients, issued_at, expires_at, used_at, used_by FROM command_tokens
-         WHERE case_id = ? ORDER BY id",
-    )
-    .bind(case.id)
-    .fetch_all(&mut *conn)
-    .await
-    .context("reading the case's tokens")?;
+    let tokens = tokens::of_case(conn, case.id).await?;
     // Messages filed on the case, and those its events name (an operator's reply).
-    let messages = sqlx::query(
-        "SELECT m.id, m.message_id, m.received_at, m.state, m.outcome, b.raw
-         FROM messages m JOIN message_bodies b ON b.message_id = m.id
-         WHERE m.case_id = ? OR m.id IN (SELECT message_id FROM case_events WHERE case_id = ?)
-         ORDER BY m.id",
-    )
-    .bind(case.id)
-    .bind(case.id)
-    .fetch_all(&mut *conn)
-    .await
-    .context("reading the case's messages")?;
-    let outgoing = sqlx::query(
-        "SELECT o.id, o.purpose, o.recipients, o.subject, o.state, o.created_at, o.sent_at,
-                o.server_reply, o.bounced_at, o.bounce_detail, o.message_id, b.raw
-         FROM outbox o JOIN outbox_bodies b ON b.outbox_id = o.id
-         WHERE o.case_id = ? ORDER BY o.id",
-    )
-    .bind(case.id)
-    .fetch_all(&mut *conn)
-    .await
-    .context("reading the case's mail")?;
-
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
-    let mut zip = zip::ZipWriter::new(file);
-    let options = SimpleFileOptions::default();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-        zip.start_file(name, options)
-            .with_context(|| format!("writing {name}"))?;
-        zip.write_all(bytes)
-            .with_context(|| format!("writing {name}"))?;
-        Ok(())
+    let named: Vec<i64> = events.iter().filter_map(|e| e.message).collect();
+    let received = ledger::of_case_with_bytes(conn, case.id, &named).await?;
+    let sent = outbox::of_case_with_bytes(conn, case.id).await?;
+    let exported = Exported {
+        messages: received.len(),
+        sent: sent.len(),
+        events: events.len(),
     };
+
     let case_json = json!({
         "reference": case.reference.to_string(), "service": case.service.key(),
         "institution": case.institution, "contact": case.contact.as_str(),
@@ -84,62 +51,75 @@ pub async fn write(
         "renews_serial": case.renews_serial, "exported_at": crate::db::now(),
         "items": items,
     });
-    put(
-        "case.json",
-        serde_json::to_string_pretty(&case_json)?.as_bytes(),
-    )?;
-    put(
-        "timeline.json",
-        serde_json::to_string_pretty(&events)?.as_bytes(),
-    )?;
     let tokens: Vec<_> = tokens
         .iter()
-        .map(|r| json!({
-            "id": r.get::<i64, _>(0), "version": r.get::<i64, _>(1),
-            "recipients": serde_json::from_str::<serde_json::Value>(r.get(2)).unwrap_or_default(),
-            "issued_at": r.get::<String, _>(3), "expires_at": r.get::<String, _>(4),
-            "used_at": r.get::<Option<String>, _>(5), "used_by_message": r.get::<Option<i64>, _>(6),
-        }))
+        .map(|t| {
+            json!({
+                "id": t.id, "version": t.version, "recipients": json_or_null(&t.recipients),
+                "issued_at": t.issued_at, "expires_at": t.expires_at,
+                "used_at": t.used_at, "used_by_message": t.used_by,
+            })
+        })
         .collect();
-    put(
-        "tokens.json",
-        serde_json::to_string_pretty(&tokens)?.as_bytes(),
-    )?;
+    let mut files = vec![
+        ("case.json".to_string(), pretty(&case_json)?),
+        ("timeline.json".to_string(), pretty(&events)?),
+        ("tokens.json".to_string(), pretty(&tokens)?),
+    ];
     let mut index = Vec::new();
-    for m in &messages {
-        let id: i64 = m.get(0);
-        put(&format!("received/{id:06}.eml"), m.get::<&[u8], _>(5))?;
+    for m in received {
+        let file = format!("received/{:06}.eml", m.id);
         index.push(json!({
-            "file": format!("received/{id:06}.eml"), "message_id": m.get::<Option<String>, _>(1),
-            "received_at": m.get::<String, _>(2), "state": m.get::<String, _>(3),
-            "outcome": m.get::<Option<String>, _>(4),
+            "file": file, "message_id": m.message_id, "received_at": m.received_at,
+            "state": m.state, "outcome": m.outcome,
         }));
+        files.push((file, m.raw));
     }
-    put(
-        "received/index.json",
-        serde_json::to_string_pretty(&index)?.as_bytes(),
-    )?;
+    files.push(("received/index.json".to_string(), pretty(&index)?));
     let mut index = Vec::new();
-    for m in &outgoing {
-        let id: i64 = m.get(0);
-        put(&format!("sent/{id:06}.eml"), m.get::<&[u8], _>(11))?;
+    for m in sent {
+        let file = format!("sent/{:06}.eml", m.id);
         index.push(json!({
-            "file": format!("sent/{id:06}.eml"), "purpose": m.get::<String, _>(1),
-            "recipients": serde_json::from_str::<serde_json::Value>(m.get(2)).unwrap_or_default(),
-            "subject": m.get::<String, _>(3), "state": m.get::<String, _>(4),
-            "created_at": m.get::<String, _>(5), "sent_at": m.get::<Option<String>, _>(6),
-            "server_reply": m.get::<Option<String>, _>(7), "bounced_at": m.get::<Option<String>, _>(8),
-            "bounce_detail": m.get::<Option<String>, _>(9), "message_id": m.get::<String, _>(10),
+            "file": file, "purpose": m.purpose, "recipients": json_or_null(&m.recipients),
+            "subject": m.subject, "state": m.state, "created_at": m.created_at,
+            "sent_at": m.sent_at, "server_reply": m.server_reply, "bounced_at": m.bounced_at,
+            "bounce_detail": m.bounce_detail, "message_id": m.message_id,
         }));
+        files.push((file, m.raw));
     }
-    put(
-        "sent/index.json",
-        serde_json::to_string_pretty(&index)?.as_bytes(),
-    )?;
+    files.push(("sent/index.json".to_string(), pretty(&index)?));
+    // Writing a zip is blocking file work: off the async threads.
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || write_zip(&path, &files))
+        .await
+        .context("writing the bundle")??;
+    Ok(exported)
+}
+
+/// Writes `files` (name, bytes), in order, into a new zip at `path`.
+fn write_zip(path: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let options = SimpleFileOptions::default();
+    for (name, bytes) in files {
+        zip.start_file(name.as_str(), options)
+            .with_context(|| format!("writing {name}"))?;
+        zip.write_all(bytes)
+            .with_context(|| format!("writing {name}"))?;
+    }
     zip.finish().context("finishing the bundle")?;
-    Ok(Exported {
-        messages: messages.len(),
-        sent: outgoing.len(),
-        events: events.len(),
-    })
+    Ok(())
+}
+
+fn pretty(value: &impl serde::Serialize) -> Result<Vec<u8>> {
+    Ok(serde_json::to_string_pretty(value)?.into_bytes())
+}
+
+/// A stored JSON column as a value (null if it does not read, as the bundle always had it).
+fn json_or_null(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_default()
 }

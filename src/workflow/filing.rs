@@ -3,14 +3,16 @@
 //! and the case moved when its materials become complete.
 
 use anyhow::Result;
+use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::cases::{self, Case, Item, ItemStatus};
 use super::materials::{materials, Material};
-use super::requirements::{ItemKind, Missing};
+use super::requirements::Missing;
 use super::{step, Workflow};
+use crate::domain::ItemKind;
 use crate::domain::Language;
 use crate::extract::{Extraction, Problem};
 
@@ -61,7 +63,7 @@ pub(crate) async fn file(
             case.id,
             &actor,
             Some(ledger_id),
-            "opened",
+            EventKind::Opened,
             json!({ "service": case.service.key(), "institution": case.institution }),
         )
         .await?;
@@ -83,13 +85,13 @@ pub(crate) async fn file(
         }
         if kind == ItemKind::SerialNumber {
             let lookup = look_up_serial(conn, &case, &value, &detail).await?;
-            if lookup["status"] != "accepted" {
+            if let SerialLookup::Questioned { reason, .. } = &lookup {
                 problems.push(Problem::QuestionedSerial {
                     serial: value.clone(),
-                    reason: lookup["reason"].as_str().unwrap_or("unknown").to_string(),
+                    reason: reason.as_str().to_string(),
                 });
             }
-            detail["lookup"] = lookup;
+            detail["lookup"] = serde_json::to_value(&lookup)?;
         }
         let filed = cases::file_item(
             conn,
@@ -107,7 +109,7 @@ pub(crate) async fn file(
                 case.id,
                 &actor,
                 Some(ledger_id),
-                "item_filed",
+                EventKind::ItemFiled,
                 json!({ "item": kind.as_str(), "value": value }),
             )
             .await?;
@@ -134,7 +136,7 @@ pub(crate) async fn file(
             case.id,
             &actor,
             Some(ledger_id),
-            "step",
+            EventKind::Step,
             json!({ "from": case.step.as_str(), "to": next.as_str() }),
         )
         .await?;
@@ -149,7 +151,7 @@ pub(crate) async fn file(
             case.id,
             &actor,
             Some(ledger_id),
-            "language",
+            EventKind::Language,
             json!({ "from": case.language.map(Language::code), "to": language.code() }),
         )
         .await?;
@@ -186,6 +188,55 @@ pub(crate) async fn file(
     })
 }
 
+/// What a serial number given instead of a file was found to be; kept in the item's
+/// detail as `lookup`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+enum SerialLookup {
+    /// The agency confirmed that certificate for this system and environment; still valid.
+    Accepted {
+        /// Where it was confirmed.
+        found: Confirmed,
+    },
+    /// Not good as it is: the operators and the beneficiary are told why.
+    Questioned {
+        /// Why.
+        reason: Doubt,
+        /// Where it was confirmed, when it was.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        found: Option<Confirmed>,
+    },
+}
+
+/// The confirmed certificate a serial number names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct Confirmed {
+    /// The case holding it.
+    case: String,
+    /// When it ends, as its item records it.
+    not_after: Value,
+}
+
+/// Why a serial number is questioned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Doubt {
+    /// No confirmed certificate has it.
+    Unknown,
+    /// The confirmed certificate has expired.
+    Expired,
+    /// It was confirmed for another information system.
+    OtherSystem,
+    /// It was confirmed for the other environment (TEST / PROD).
+    OtherEnvironment,
+}
+
+crate::db::stored_names!(Doubt {
+    Unknown => "unknown",
+    Expired => "expired",
+    OtherSystem => "other_system",
+    OtherEnvironment => "other_environment",
+});
+
 /// A serial number given instead of a file is good when the agency has already confirmed
 /// that certificate, still valid, for the same information system and environment
 /// (docs/procedure.md, "Certificates"); otherwise it is questioned with the reason.
@@ -194,13 +245,18 @@ async fn look_up_serial(
     case: &Case,
     serial: &str,
     detail: &Value,
-) -> Result<Value> {
+) -> Result<SerialLookup> {
     let known = cases::confirmed_certificates(conn, serial).await?;
     let Some((holder, cert)) = known.first() else {
-        return Ok(json!({ "status": "questioned", "reason": "unknown" }));
+        return Ok(SerialLookup::Questioned {
+            reason: Doubt::Unknown,
+            found: None,
+        });
     };
-    let found =
-        json!({ "case": holder.reference.to_string(), "not_after": cert.detail["not_after"] });
+    let found = Confirmed {
+        case: holder.reference.to_string(),
+        not_after: cert.detail["not_after"].clone(),
+    };
     let expired = cert.detail["not_after"]
         .as_str()
         .and_then(crate::db::parse_stamp)
@@ -218,15 +274,18 @@ async fn look_up_serial(
     let (theirs, ours) = (&cert.detail["environment"], &detail["environment"]);
     let other_environment = theirs.is_string() && ours.is_string() && theirs != ours;
     let reason = if expired {
-        "expired"
+        Doubt::Expired
     } else if other_system {
-        "other_system"
+        Doubt::OtherSystem
     } else if other_environment {
-        "other_environment"
+        Doubt::OtherEnvironment
     } else {
-        return Ok(json!({ "status": "accepted", "found": found }));
+        return Ok(SerialLookup::Accepted { found });
     };
-    Ok(json!({ "status": "questioned", "reason": reason, "found": found }))
+    Ok(SerialLookup::Questioned {
+        reason,
+        found: Some(found),
+    })
 }
 
 /// Two certificates of the case (not rejected) with one public key: TEST and PROD must
@@ -243,4 +302,40 @@ fn shared_key(items: &[Item]) -> Option<Vec<String>> {
             .find(|(_, other)| other == key)
             .map(|(other, _)| vec![serial.to_string(), other.to_string()])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_serial_lookup_is_stored_as_before() {
+        let found = Confirmed {
+            case: "EGOV-2026-0001-K7QX".into(),
+            not_after: json!("2030-01-01T00:00:00Z"),
+        };
+        let accepted = SerialLookup::Accepted {
+            found: found.clone(),
+        };
+        assert_eq!(
+            serde_json::to_value(&accepted).unwrap(),
+            json!({ "status": "accepted", "found": { "case": "EGOV-2026-0001-K7QX", "not_after": "2030-01-01T00:00:00Z" } })
+        );
+        let unknown = SerialLookup::Questioned {
+            reason: Doubt::Unknown,
+            found: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&unknown).unwrap(),
+            json!({ "status": "questioned", "reason": "unknown" })
+        );
+        let other = SerialLookup::Questioned {
+            reason: Doubt::OtherSystem,
+            found: Some(found),
+        };
+        assert_eq!(
+            serde_json::to_value(&other).unwrap(),
+            json!({ "status": "questioned", "reason": "other_system", "found": { "case": "EGOV-2026-0001-K7QX", "not_after": "2030-01-01T00:00:00Z" } })
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::requirements::ItemKind;
+use crate::domain::ItemKind;
 use crate::extract::Extraction;
 
 /// An item a message carries, ready to file.

@@ -8,6 +8,7 @@ pub mod authres;
 mod bounces;
 pub mod cases;
 pub mod contacts;
+pub mod delivery;
 pub mod export;
 mod facts;
 mod filing;
@@ -26,8 +27,9 @@ pub mod tokens;
 use anyhow::{Context, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 
+pub use crate::domain::ItemKind;
 pub use operator::{command, commands};
-pub use requirements::{ItemKind, Requirements};
+pub use requirements::Requirements;
 pub use schedule::calendar;
 pub use step::{Step, WaitingOn};
 
@@ -432,7 +434,7 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
         case.id,
         &audit::Actor::cli(),
         None,
-        "opened",
+        audit::EventKind::Opened,
         serde_json::json!({ "service": case.service.key(), "institution": case.institution }),
     )
     .await?;

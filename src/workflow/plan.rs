@@ -6,11 +6,11 @@
 
 use serde_json::{json, Value};
 
-use super::audit::Actor;
+use super::audit::{Actor, EventKind};
 use super::cases::{Case, Item, ItemStatus};
-use super::requirements::{ItemKind, Missing, Requirements};
+use super::requirements::{Missing, Requirements};
 use super::step::Step;
-use crate::domain::Language;
+use crate::domain::{ItemKind, Language};
 
 /// One change to a case, decided before anything is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +60,8 @@ pub enum Change {
     /// bumps its version, so tokens issued before name stale data; the others (a reminder
     /// sent, a language noticed) leave tokens good.
     Event {
-        /// What happened (`opened`, `item_filed`, `step`, …).
-        kind: &'static str,
+        /// What happened.
+        kind: EventKind,
         /// Details.
         detail: Value,
         /// Whether it bumps the case's version.
@@ -71,7 +71,7 @@ pub enum Change {
 
 impl Change {
     /// A timeline entry that changes the case's data (bumps its version).
-    pub fn record(kind: &'static str, detail: Value) -> Self {
+    pub fn record(kind: EventKind, detail: Value) -> Self {
         Change::Event {
             kind,
             detail,
@@ -80,7 +80,7 @@ impl Change {
     }
 
     /// A timeline entry that leaves the case's data as it was.
-    pub fn note(kind: &'static str, detail: Value) -> Self {
+    pub fn note(kind: EventKind, detail: Value) -> Self {
         Change::Event {
             kind,
             detail,
@@ -241,7 +241,7 @@ pub fn language_change(from: Option<Language>, to: Language) -> Vec<Change> {
     vec![
         Change::Language(to),
         Change::note(
-            "language",
+            EventKind::Language,
             json!({ "from": from.map(Language::code), "to": to.code() }),
         ),
     ]
@@ -283,8 +283,8 @@ mod tests {
                 from: Step::AwaitingMaterials,
                 to: Step::MaterialsReview,
             },
-            Change::record("step", json!({})),
-            Change::note("language", json!({})),
+            Change::record(EventKind::Step, json!({})),
+            Change::note(EventKind::Language, json!({})),
         ]);
         assert_eq!(
             after.mode(),

@@ -7,87 +7,8 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::step::Step;
+use crate::domain::ItemKind;
 use crate::domain::Service;
-
-/// The kind of an item filed on a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    /// A certificate read from an attachment (value: its serial in hex).
-    Certificate,
-    /// A serial number written in the text (value: hex).
-    SerialNumber,
-    /// The information system's name.
-    SystemName,
-    /// A public IP address.
-    PublicIp,
-    /// An endpoint URL.
-    Url,
-    /// An MPass authentication attribute.
-    Attribute,
-    /// An MLog event type.
-    EventType,
-    /// An MNotify notification channel.
-    Channel,
-    /// An MDocs document type.
-    DocumentType,
-    /// How MPower will be used: `api` or `agency`.
-    Mode,
-}
-
-impl ItemKind {
-    /// Every kind, in display order.
-    pub const ALL: [ItemKind; 10] = [
-        ItemKind::Certificate,
-        ItemKind::SerialNumber,
-        ItemKind::SystemName,
-        ItemKind::PublicIp,
-        ItemKind::Url,
-        ItemKind::Attribute,
-        ItemKind::EventType,
-        ItemKind::Channel,
-        ItemKind::DocumentType,
-        ItemKind::Mode,
-    ];
-
-    /// Kinds a case holds one of: a correction replaces the old value.
-    pub fn is_single(self) -> bool {
-        matches!(self, ItemKind::SystemName | ItemKind::Mode)
-    }
-
-    /// The stable name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemKind::Certificate => "certificate",
-            ItemKind::SerialNumber => "serial_number",
-            ItemKind::SystemName => "system_name",
-            ItemKind::PublicIp => "public_ip",
-            ItemKind::Url => "url",
-            ItemKind::Attribute => "attribute",
-            ItemKind::EventType => "event_type",
-            ItemKind::Channel => "channel",
-            ItemKind::DocumentType => "document_type",
-            ItemKind::Mode => "mode",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_db(s: &str) -> Result<Self> {
-        match s {
-            "certificate" => Ok(ItemKind::Certificate),
-            "serial_number" => Ok(ItemKind::SerialNumber),
-            "system_name" => Ok(ItemKind::SystemName),
-            "public_ip" => Ok(ItemKind::PublicIp),
-            "url" => Ok(ItemKind::Url),
-            "attribute" => Ok(ItemKind::Attribute),
-            "event_type" => Ok(ItemKind::EventType),
-            "channel" => Ok(ItemKind::Channel),
-            "document_type" => Ok(ItemKind::DocumentType),
-            "mode" => Ok(ItemKind::Mode),
-            other => bail!("unknown item kind '{other}'"),
-        }
-    }
-}
 
 /// What a requirement asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,10 +7,11 @@ use sqlx::SqliteConnection;
 
 use super::cases::{self, Case};
 use super::filing::{file, Filing};
-use super::requirements::{ItemKind, ServiceRules};
+use super::requirements::ServiceRules;
 use super::{
     finish, guards, mail, new_case_from, update_operators, Handled, Workflow, REPLY_WITHHELD,
 };
+use crate::domain::ItemKind;
 use crate::extract::{Attributes, Extraction};
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::matching::{MatchedBy, Target};

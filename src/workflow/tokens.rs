@@ -1,7 +1,7 @@
 //! Operator tokens: a reply changes a case only when it carries a token the daemon issued
 //! for that case, that version of its data and that operator. The token is a row id plus
 //! an HMAC-SHA256 over the row's fields (the MAC itself is never stored); it works once and
-//! expires.
+//! expires. This module owns `command_tokens`.
 
 use std::sync::LazyLock;
 
@@ -11,8 +11,9 @@ use hmac::{Hmac, Mac};
 use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
+use super::cases::{self, Case};
 use crate::db::{parse_stamp, stamp};
 use crate::domain::EmailAddress;
 
@@ -47,15 +48,7 @@ impl TokenKey {
         }
         use rand::Rng;
         let fresh = hex::encode(rand::thread_rng().gen::<[u8; 32]>());
-        sqlx::query("INSERT INTO secrets (name, value) VALUES ('token_key', ?) ON CONFLICT (name) DO NOTHING")
-            .bind(&fresh)
-            .execute(pool)
-            .await
-            .context("keeping the token key")?;
-        let kept: String = sqlx::query_scalar("SELECT value FROM secrets WHERE name = 'token_key'")
-            .fetch_one(pool)
-            .await
-            .context("reading the token key")?;
+        let kept = crate::db::kept_secret(pool, "token_key", &fresh).await?;
         Ok(Self(SecretString::from(kept)))
     }
 
@@ -87,7 +80,7 @@ impl TokenKey {
 }
 
 /// A token as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
     /// Row id, the visible half of the token.
     pub id: i64,
@@ -262,23 +255,54 @@ async fn genuine(
 
 /// The token row with id `id`, if we issued one.
 async fn row_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<TokenRow>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT id, case_id, version, recipients, expires_at, used_at, hold_id
          FROM command_tokens WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await
-    .context("looking up a token")?;
-    Ok(row.map(|row| TokenRow {
-        id: row.get(0),
-        case_id: row.get(1),
-        version: row.get(2),
-        recipients: row.get(3),
-        expires_at: row.get(4),
-        used_at: row.get(5),
-        hold_id: row.get(6),
-    }))
+    .context("looking up a token")
+}
+
+/// The case token `id` was issued for, whatever became of the token since (a refusal still
+/// names the case to the operators).
+pub async fn case_of(conn: &mut SqliteConnection, id: i64) -> Result<Option<Case>> {
+    match row_of(conn, id).await? {
+        Some(row) => Ok(Some(cases::by_id(conn, row.case_id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A token as the evidence bundle lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Issued {
+    /// Row id.
+    pub id: i64,
+    /// The case version it was issued for.
+    pub version: i64,
+    /// JSON array of the addresses it was sent to.
+    pub recipients: String,
+    /// When it was issued.
+    pub issued_at: String,
+    /// When it stops working.
+    pub expires_at: String,
+    /// When it was used, if it was.
+    pub used_at: Option<String>,
+    /// The ledger message that used it.
+    pub used_by: Option<i64>,
+}
+
+/// Every token issued for a case, oldest first.
+pub async fn of_case(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Issued>> {
+    sqlx::query_as(
+        "SELECT id, version, recipients, issued_at, expires_at, used_at, used_by
+         FROM command_tokens WHERE case_id = ? ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading the case's tokens")
 }
 
 /// Whether `mac` is the row's MAC (verify_truncated_left compares in constant time).

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod inproc;
 pub mod servers;
 
 use std::path::{Path, PathBuf};
@@ -117,10 +118,7 @@ impl Desk {
 
     /// The mails sent to `to` alone whose subject contains `subject_part`.
     pub fn mails(&self, subject_part: &str, to: &str) -> Vec<Sent> {
-        self.sent()
-            .into_iter()
-            .filter(|m| m.to == [to] && m.subject.contains(subject_part))
-            .collect()
+        to_alone(self.sent(), subject_part, to)
     }
 
     /// Runs `once` `n` times (a pass, then one more to move and send what the first left);
@@ -165,10 +163,7 @@ impl Desk {
     /// operators' daily digest, which any pass after 08:00 on a working day sends on the
     /// real clock and which the tests that count mail are not about.
     pub fn sent(&self) -> Vec<Sent> {
-        self.sent_with_digests()
-            .into_iter()
-            .filter(|m| !m.is_digest())
-            .collect()
+        without_digests(self.sent_with_digests())
     }
 
     /// Every mail written to the outbox folder, digests included.
@@ -198,6 +193,61 @@ impl Desk {
     }
 }
 
+/// What the suites' helpers ask of a desk, whether it runs the binary ([`Desk`]) or in
+/// process ([`inproc::Desk`]), so one helper serves tests on either; each desk's own
+/// methods say the same and are what a test calls directly.
+pub trait Words {
+    /// Puts a message in the mailbox.
+    fn deliver(&self, name: &str, raw: &[u8]);
+    /// Runs one pass with the clock at `at`.
+    fn once_at(&self, at: &str);
+    /// Every mail sent, but the daily digest.
+    fn sent(&self) -> Vec<Sent>;
+    /// `case list --json`.
+    fn cases(&self) -> Vec<serde_json::Value>;
+    /// `case show REF --json`.
+    fn case(&self, reference: &str) -> serde_json::Value;
+}
+
+/// Implements [`Words`] by the desk's own methods of the same names.
+macro_rules! words_by_own_methods {
+    ($desk:ty) => {
+        impl Words for $desk {
+            fn deliver(&self, name: &str, raw: &[u8]) {
+                <$desk>::deliver(self, name, raw)
+            }
+            fn once_at(&self, at: &str) {
+                <$desk>::once_at(self, at);
+            }
+            fn sent(&self) -> Vec<Sent> {
+                <$desk>::sent(self)
+            }
+            fn cases(&self) -> Vec<serde_json::Value> {
+                <$desk>::cases(self)
+            }
+            fn case(&self, reference: &str) -> serde_json::Value {
+                <$desk>::case(self, reference)
+            }
+        }
+    };
+}
+
+words_by_own_methods!(Desk);
+words_by_own_methods!(inproc::Desk);
+
+/// `mails` without the operators' daily digest (see [`Desk::sent`]).
+fn without_digests(mails: Vec<Sent>) -> Vec<Sent> {
+    mails.into_iter().filter(|m| !m.is_digest()).collect()
+}
+
+/// The `mails` sent to `to` alone whose subject contains `subject_part`.
+fn to_alone(mails: Vec<Sent>, subject_part: &str, to: &str) -> Vec<Sent> {
+    mails
+        .into_iter()
+        .filter(|m| m.to == [to] && m.subject.contains(subject_part))
+        .collect()
+}
+
 /// A mail the daemon wrote.
 #[derive(Debug, Clone)]
 pub struct Sent {
@@ -221,7 +271,11 @@ impl Sent {
     }
 
     fn read(path: &Path) -> Self {
-        let raw = std::fs::read(path).unwrap();
+        Self::parse(path.to_path_buf(), std::fs::read(path).unwrap())
+    }
+
+    /// A mail from its file name (which names its purpose) and its bytes.
+    fn parse(file: PathBuf, raw: Vec<u8>) -> Self {
         let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
         let ids = |v: &mail_parser::HeaderValue| -> Vec<String> {
             match v {
@@ -235,7 +289,7 @@ impl Sent {
             .position(|w| w == b"\r\n\r\n")
             .unwrap_or(raw.len());
         Self {
-            file: path.to_path_buf(),
+            file,
             to: msg
                 .to()
                 .map(|a| {

@@ -1,7 +1,7 @@
 //! The `imap_cursors` table: per folder, the UIDVALIDITY seen and the highest UID recorded.
 
 use anyhow::{Context, Result};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
 /// Where incremental sync of one folder stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,16 +12,26 @@ pub struct Cursor {
     pub last_uid: u32,
 }
 
+/// An `imap_cursors` row as read.
+#[derive(sqlx::FromRow)]
+struct CursorRow {
+    uid_validity: i64,
+    last_uid: i64,
+}
+
 /// The stored cursor of `folder`, if any.
 pub async fn load(pool: &SqlitePool, folder: &str) -> Result<Option<Cursor>> {
-    let row = sqlx::query("SELECT uid_validity, last_uid FROM imap_cursors WHERE folder = ?")
-        .bind(folder)
-        .fetch_optional(pool)
-        .await
-        .context("reading the IMAP cursor")?;
+    let row: Option<CursorRow> =
+        sqlx::query_as("SELECT uid_validity, last_uid FROM imap_cursors WHERE folder = ?")
+            .bind(folder)
+            .fetch_optional(pool)
+            .await
+            .context("reading the IMAP cursor")?;
+    // Stored as INTEGER (SQLite has no unsigned type); anything out of range reads as 0,
+    // which only makes the folder rescan.
     Ok(row.map(|r| Cursor {
-        uid_validity: u32::try_from(r.get::<i64, _>(0)).unwrap_or(0),
-        last_uid: u32::try_from(r.get::<i64, _>(1)).unwrap_or(0),
+        uid_validity: u32::try_from(r.uid_validity).unwrap_or(0),
+        last_uid: u32::try_from(r.last_uid).unwrap_or(0),
     }))
 }
 

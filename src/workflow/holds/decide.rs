@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
 
-use super::{by_id, decided, Hold, HoldState};
+use super::{by_id, decided, waiting_for, Hold, HoldState};
 use crate::ledger::{self, LedgerMessage};
-use crate::workflow::audit::{self, Actor};
+use crate::workflow::audit::{self, Actor, EventKind};
 use crate::workflow::cases::{self, Case};
 use crate::workflow::commands::{self, Decision};
 use crate::workflow::operator::{self, Attempt};
@@ -83,20 +83,14 @@ pub async fn decide_by_hand(
     decision: &Decision,
 ) -> Result<String> {
     let mut tx = crate::db::begin_write(pool).await?;
-    let hold_id: i64 = sqlx::query_scalar(
-        "SELECT id FROM holds WHERE case_id = ? AND message_id = ? AND state = 'held'",
-    )
-    .bind(case.id)
-    .bind(message)
-    .fetch_optional(&mut *tx)
-    .await
-    .context("looking up a held message")?
-    .with_context(|| {
-        format!(
-            "no message #{message} waits for a decision on {}",
-            case.reference
-        )
-    })?;
+    let hold_id = waiting_for(&mut tx, case.id, message)
+        .await?
+        .with_context(|| {
+            format!(
+                "no message #{message} waits for a decision on {}",
+                case.reference
+            )
+        })?;
     let hold = by_id(&mut tx, hold_id).await?;
     let done = apply(&mut tx, wf, case, &hold, decision, &Actor::cli(), None).await?;
     tx.commit().await.context("committing a decision")?;
@@ -127,7 +121,7 @@ async fn apply(
                 case.id,
                 actor,
                 cause,
-                "hold_rejected",
+                EventKind::HoldRejected,
                 json!({ "sender": hold.sender.as_str(), "held_message": hold.message_id, "reason": reason }),
             )
             .await?;
@@ -154,7 +148,7 @@ async fn accept(
         case.id,
         actor,
         cause,
-        "contact_added",
+        EventKind::ContactAdded,
         json!({ "address": hold.sender.as_str(), "held_message": hold.message_id }),
     )
     .await?;

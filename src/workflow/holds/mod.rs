@@ -6,14 +6,14 @@
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 mod decide;
 
 pub(super) use decide::decide;
 pub use decide::decide_by_hand;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::cases::Case;
 use super::mail::operators::{self, Original};
 use super::mail::{beneficiary, excerpt, CaseView, Found, OperatorHeld};
@@ -33,26 +33,14 @@ enum HoldState {
     Rejected,
 }
 
-impl HoldState {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Held => "held",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    fn from_db(s: &str) -> Result<Self> {
-        match s {
-            "held" => Ok(Self::Held),
-            "accepted" => Ok(Self::Accepted),
-            "rejected" => Ok(Self::Rejected),
-            other => anyhow::bail!("unknown hold state '{other}'"),
-        }
-    }
-}
+crate::db::stored_names!(HoldState {
+    Held => "held",
+    Accepted => "accepted",
+    Rejected => "rejected",
+});
 
 /// A held message as stored.
+#[derive(sqlx::FromRow)]
 struct Hold {
     id: i64,
     case_id: i64,
@@ -73,23 +61,14 @@ pub(super) async fn hold(
     by: MatchedBy,
     sender: &EmailAddress,
 ) -> Result<Handled> {
-    let hold_id: i64 = sqlx::query_scalar(
-        "INSERT INTO holds (case_id, message_id, sender, held_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(case.id)
-    .bind(message.id)
-    .bind(sender.as_str())
-    .bind(now())
-    .fetch_one(&mut *conn)
-    .await
-    .context("holding a message")?;
+    let hold_id = insert(conn, case.id, message.id, sender).await?;
     // A note, not a change: a stranger's mail must not make the operators' tokens stale.
     audit::note(
         conn,
         case.id,
         &Actor::Mail(sender.as_str().to_string()),
         Some(message.id),
-        "held",
+        EventKind::Held,
         json!({ "sender": sender.as_str(), "matched_by": by.as_str(), "hold": hold_id }),
     )
     .await?;
@@ -134,24 +113,52 @@ pub(super) async fn hold(
     finish_on_case(conn, message.id, &outcome, case, language).await
 }
 
+/// Records `message` as held on case `case_id`; returns the hold's row id.
+async fn insert(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    message: i64,
+    sender: &EmailAddress,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO holds (case_id, message_id, sender, held_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(case_id)
+    .bind(message)
+    .bind(sender.as_str())
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await
+    .context("holding a message")
+}
+
+/// The hold still waiting on case `case_id` for ledger message `message`, if any.
+async fn waiting_for(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    message: i64,
+) -> Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM holds WHERE case_id = ? AND message_id = ? AND state = 'held'",
+    )
+    .bind(case_id)
+    .bind(message)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up a held message")
+}
+
 async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Hold> {
-    let row = sqlx::query("SELECT id, case_id, message_id, sender, state FROM holds WHERE id = ?")
+    sqlx::query_as("SELECT id, case_id, message_id, sender, state FROM holds WHERE id = ?")
         .bind(id)
         .fetch_one(&mut *conn)
         .await
-        .with_context(|| format!("reading held message {id}"))?;
-    Ok(Hold {
-        id: row.get(0),
-        case_id: row.get(1),
-        message_id: row.get(2),
-        sender: row.get::<&str, _>(3).parse()?,
-        state: HoldState::from_db(row.get(4))?,
-    })
+        .with_context(|| format!("reading held message {id}"))
 }
 
 async fn decided(conn: &mut SqliteConnection, id: i64, state: HoldState, by: &Actor) -> Result<()> {
     sqlx::query("UPDATE holds SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = 'held'")
-        .bind(state.as_str())
+        .bind(state)
         .bind(now())
         .bind(by.as_string())
         .bind(id)
@@ -162,9 +169,10 @@ async fn decided(conn: &mut SqliteConnection, id: i64, state: HoldState, by: &Ac
 }
 
 /// A message waiting for the operators' decision, as `case show` lists it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Held {
     /// Its ledger row.
+    #[sqlx(rename = "message_id")]
     pub message: i64,
     /// Who sent it.
     pub sender: String,
@@ -174,19 +182,11 @@ pub struct Held {
 
 /// The messages held on a case that wait for the operators' decision, oldest first.
 pub async fn waiting_on(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Held>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT message_id, sender, held_at FROM holds WHERE case_id = ? AND state = 'held' ORDER BY id",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
     .await
-    .context("reading a case's held messages")?;
-    Ok(rows
-        .iter()
-        .map(|r| Held {
-            message: r.get(0),
-            sender: r.get(1),
-            held_at: r.get(2),
-        })
-        .collect())
+    .context("reading a case's held messages")
 }

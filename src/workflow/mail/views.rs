@@ -5,9 +5,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::super::cases::{Case, Item, ItemStatus};
-use super::super::requirements::{ItemKind, Missing};
+use super::super::requirements::Missing;
 use super::super::step::{Step, WaitingOn};
 use super::super::Workflow;
+use crate::domain::ItemKind;
 use crate::domain::{IpClass, Language};
 use crate::extract::{Extraction, Problem, Refusal};
 use crate::parse::ParsedMessage;

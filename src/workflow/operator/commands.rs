@@ -2,7 +2,7 @@
 //! parsed, reject it with a reason, correct an item, or mark an agency-side step done.
 //! Only the unquoted top of a reply is read; quoted text never commands anything.
 
-use crate::workflow::requirements::ItemKind;
+use crate::domain::ItemKind;
 use crate::workflow::step::Step;
 
 /// One operator command.
@@ -115,7 +115,7 @@ fn parse_line(line: &str) -> Result<Option<Command>, String> {
             let (kind, value) = rest
                 .split_once(char::is_whitespace)
                 .ok_or_else(|| format!("'{line}': SET needs an item and a value"))?;
-            let kind = ItemKind::from_db(&kind.to_lowercase()).map_err(|_| {
+            let kind = kind.to_lowercase().parse::<ItemKind>().map_err(|_| {
                 format!(
                     "'{line}': '{kind}' is not an item (one of {})",
                     ItemKind::ALL.map(ItemKind::as_str).join(", ")

@@ -7,11 +7,11 @@
 use serde_json::json;
 
 use super::commands::Command;
-use crate::domain::{CertSerial, Service};
-use crate::workflow::audit::Actor;
+use crate::domain::{CertSerial, ItemKind, Service};
+use crate::workflow::audit::{Actor, EventKind};
 use crate::workflow::cases::{Case, Item, ItemStatus};
 use crate::workflow::plan::{Change, Snapshot};
-use crate::workflow::requirements::{ItemKind, Missing, Requirements};
+use crate::workflow::requirements::{Missing, Requirements};
 use crate::workflow::step::{self, Event, Step};
 
 /// Why a command does not fit the case; told to the operator as it is.
@@ -135,7 +135,7 @@ impl Working<'_> {
         for (kind, value) in parsed {
             let detail = json!({ "item": kind.as_str(), "value": value });
             self.push(status(kind, value, ItemStatus::Confirmed));
-            self.push(Change::record("item_confirmed", detail));
+            self.push(Change::record(EventKind::ItemConfirmed, detail));
         }
         if self.case().step == Step::MaterialsReview && self.now.missing(self.rules).is_empty() {
             self.move_case(Event::MaterialsConfirmed)?;
@@ -159,7 +159,7 @@ impl Working<'_> {
             self.push(status(kind, value, ItemStatus::Rejected));
         }
         let detail = json!({ "reason": reason, "items": rejected });
-        self.push(Change::record("materials_rejected", detail));
+        self.push(Change::record(EventKind::MaterialsRejected, detail));
         if self.case().step == Step::MaterialsReview {
             self.move_case(Event::MaterialsRejected)?;
         }
@@ -207,7 +207,7 @@ impl Working<'_> {
             });
         }
         let detail = json!({ "item": kind.as_str(), "value": value });
-        self.push(Change::record("item_set", detail));
+        self.push(Change::record(EventKind::ItemSet, detail));
         // A correction can complete the materials.
         if self.case().step == Step::AwaitingMaterials && self.now.missing(self.rules).is_empty() {
             self.move_case(Event::MaterialsFiled { complete: true })?;
@@ -243,7 +243,7 @@ impl Working<'_> {
         let to = step::next(from, event, self.steps()).map_err(|e| Unfit(e.to_string()))?;
         self.push(Change::Step { from, to });
         let detail = json!({ "from": from.as_str(), "to": to.as_str() });
-        self.push(Change::record("step", detail));
+        self.push(Change::record(EventKind::Step, detail));
         let case = self.case().clone();
         match to {
             Step::Completed => {

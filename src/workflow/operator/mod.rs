@@ -20,7 +20,7 @@ pub use apply::{apply, Applied, CommandPlan};
 pub use decide::decide;
 use verify::Checked;
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, EventKind};
 use super::cases::{self, Case};
 use super::plan::Snapshot;
 use super::tokens::{self, Refusal};
@@ -217,7 +217,7 @@ pub(super) async fn refuse(
             case.id,
             &Actor::Mail(sender.as_str().to_string()),
             Some(message.id),
-            "command_refused",
+            EventKind::CommandRefused,
             json!({ "reason": refusal.as_str(), "detail": detail }),
         )
         .await?;

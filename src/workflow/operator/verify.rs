@@ -3,7 +3,7 @@
 //! unspent, unexpired and was sent to this sender. What the commands then do is decided
 //! apart, in `decide`.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sqlx::SqliteConnection;
 
 use super::Attempt;
@@ -68,7 +68,7 @@ pub(super) async fn check(
             // An altered or unknown token names no case we can trust.
             let case = match refusal {
                 Refusal::Unknown | Refusal::Altered => None,
-                _ => cases_by_token(conn, found.0).await?,
+                _ => tokens::case_of(conn, found.0).await?,
             };
             Ok(refused(case, refusal, ""))
         }
@@ -94,18 +94,6 @@ async fn case_of_genuine(
     match tokens::verify(conn, &wf.token_key, found, sender, crate::clock::now()).await? {
         Ok(row) => Ok(Some(cases::by_id(conn, row.case_id).await?)),
         Err(Refusal::Unknown | Refusal::Altered) => Ok(None),
-        Err(_) => cases_by_token(conn, found.0).await,
-    }
-}
-
-async fn cases_by_token(conn: &mut SqliteConnection, token_id: i64) -> Result<Option<Case>> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT case_id FROM command_tokens WHERE id = ?")
-        .bind(token_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .context("looking up a token's case")?;
-    match id {
-        Some(id) => Ok(Some(cases::by_id(conn, id).await?)),
-        None => Ok(None),
+        Err(_) => tokens::case_of(conn, found.0).await,
     }
 }

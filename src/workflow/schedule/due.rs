@@ -8,6 +8,7 @@ use serde_json::json;
 use super::calendar::Calendar;
 use crate::db::parse_stamp;
 use crate::settings::TimeSettings;
+use crate::workflow::audit::EventKind;
 use crate::workflow::cases::Case;
 use crate::workflow::mail::Deadline;
 use crate::workflow::plan::Change;
@@ -81,12 +82,14 @@ impl Due {
     pub fn event(&self) -> Change {
         match &self.reminder {
             Reminder::Beneficiary { number } => Change::note(
-                "reminder",
+                EventKind::Reminder,
                 json!({ "number": number, "working_days": self.days }),
             ),
-            Reminder::Escalation => Change::note("escalated", json!({ "working_days": self.days })),
+            Reminder::Escalation => {
+                Change::note(EventKind::Escalated, json!({ "working_days": self.days }))
+            }
             Reminder::Deadline { state, due } => Change::note(
-                "deadline_reminder",
+                EventKind::DeadlineReminder,
                 json!({ "state": state.as_str(), "due": due.to_string() }),
             ),
         }

@@ -118,13 +118,16 @@ fn each_reminder_is_noted_on_the_timeline_without_changing_the_cases_data() {
     let event = due_on(&case, None, 14).unwrap().event();
     assert_eq!(
         event,
-        Change::note("reminder", json!({ "number": 1, "working_days": 5 }))
+        Change::note(
+            EventKind::Reminder,
+            json!({ "number": 1, "working_days": 5 })
+        )
     );
     let deadline = due_on(&case_at(Step::Staging), None, 17).unwrap().event();
     assert_eq!(
         deadline,
         Change::note(
-            "deadline_reminder",
+            EventKind::DeadlineReminder,
             json!({ "state": "overdue", "due": "2026-09-16" })
         )
     );

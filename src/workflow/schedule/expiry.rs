@@ -3,15 +3,16 @@
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::queue_once;
 use crate::db::{begin_write, parse_stamp};
+use crate::domain::ItemKind;
 use crate::outbox;
-use crate::workflow::audit::{self, Actor};
+use crate::workflow::audit::{self, Actor, EventKind};
 use crate::workflow::cases::{self, Case, NewCase};
 use crate::workflow::mail::beneficiary;
-use crate::workflow::{ItemKind, Workflow};
+use crate::workflow::Workflow;
 
 /// Tells holders of confirmed certificates that expire soon, each configured number of days
 /// before, and opens (once) the case for the renewal.
@@ -22,25 +23,14 @@ pub(super) async fn expiry_watch(pool: &SqlitePool, wf: &Workflow) -> Result<usi
     };
     let now = crate::clock::now();
     let horizon = crate::db::stamp(now + chrono::Duration::days(widest));
-    let rows = {
+    let expiring = {
         let mut conn = pool.acquire().await.context("opening the database")?;
-        sqlx::query(
-            "SELECT i.case_id, i.value FROM case_items i JOIN cases c ON c.id = i.case_id
-             WHERE i.kind = 'certificate' AND i.status = 'confirmed' AND c.step != 'closed'
-               AND json_extract(i.detail, '$.not_after') <= ? ORDER BY i.id",
-        )
-        .bind(&horizon)
-        .fetch_all(&mut *conn)
-        .await
-        .context("looking for expiring certificates")?
-        .iter()
-        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
-        .collect::<Vec<_>>()
+        cases::expiring_certificates(&mut conn, &horizon).await?
     };
     let mut queued = 0;
-    for (case_id, serial) in rows {
+    for cert in expiring {
         let mut tx = begin_write(pool).await?;
-        queued += expiry_notice(&mut tx, wf, case_id, &serial, now).await?;
+        queued += expiry_notice(&mut tx, wf, cert.case_id, &cert.serial, now).await?;
         tx.commit().await.context("committing an expiry notice")?;
     }
     Ok(queued)
@@ -86,7 +76,7 @@ async fn expiry_notice(
     if !queue_once(conn, wf, draft).await? {
         return Ok(0);
     }
-    audit::note(conn, holder.id, &Actor::Daemon, None, "expiry_notice", json!({ "serial": serial, "days_left": days_left, "renewal": renewal.reference.to_string() })).await?;
+    audit::note(conn, holder.id, &Actor::Daemon, None, EventKind::ExpiryNotice, json!({ "serial": serial, "days_left": days_left, "renewal": renewal.reference.to_string() })).await?;
     Ok(1)
 }
 
@@ -97,16 +87,8 @@ async fn renewal_case(
     holder: &Case,
     serial: &str,
 ) -> Result<Case> {
-    let existing: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM cases WHERE renews_serial = ? AND contact = ? ORDER BY id LIMIT 1",
-    )
-    .bind(serial)
-    .bind(holder.contact.as_str())
-    .fetch_optional(&mut *conn)
-    .await
-    .context("looking for a renewal case")?;
-    if let Some(id) = existing {
-        return cases::by_id(conn, id).await;
+    if let Some(existing) = cases::renewal_of(conn, serial, &holder.contact).await? {
+        return Ok(existing);
     }
     let renewal = cases::open(
         conn,
@@ -137,7 +119,7 @@ async fn renewal_case(
         renewal.id,
         &Actor::Daemon,
         None,
-        "opened",
+        EventKind::Opened,
         json!({ "renews": serial, "previous_case": holder.reference.to_string() }),
     )
     .await?;

@@ -1,17 +1,23 @@
-//! The `cases` and `case_items` tables: opening cases, filing items, moving steps.
+//! The case records: opening cases (`cases`, `case_sequences`), moving steps, the version
+//! every recorded change bumps; the items filed on them (`case_items`) are in [`items`].
+
+mod items;
+
+pub use items::{
+    confirmed_certificates, expiring_certificates, file_item, items, set_item_detail,
+    set_item_status, set_status_of, Expiring, Item, ItemStatus,
+};
 
 use anyhow::{Context, Result};
 use chrono::Datelike;
-use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
-use super::requirements::ItemKind;
 use super::step::Step;
 use crate::db::now;
 use crate::domain::{CaseRef, EmailAddress, Language, Service};
 
 /// A case as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Case {
     /// Row id.
     pub id: i64,
@@ -51,36 +57,6 @@ impl Case {
     }
 }
 
-/// How far an item has been checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    /// Read from mail, not yet checked by an operator.
-    Parsed,
-    /// Confirmed by an operator.
-    Confirmed,
-    /// Rejected by an operator.
-    Rejected,
-}
-
-/// An item filed on a case.
-#[derive(Debug, Clone, Serialize)]
-pub struct Item {
-    /// Row id.
-    #[serde(skip)]
-    pub id: i64,
-    /// What it is.
-    pub kind: ItemKind,
-    /// Its value (a certificate's serial in hex, an address, a name).
-    pub value: String,
-    /// How far it has been checked.
-    pub status: ItemStatus,
-    /// Details (certificate subject and validity, address class...).
-    pub detail: serde_json::Value,
-    /// When it was filed.
-    pub created_at: String,
-}
-
 /// What is needed to open a case.
 #[derive(Debug, Clone)]
 pub struct NewCase {
@@ -100,27 +76,8 @@ pub struct NewCase {
 
 const CASE_COLUMNS: &str =
     "id, reference, service, institution, contact, system_name, language, step,
-     opened_at, updated_at, version, coalesce(step_since, opened_at), materials_complete_at,
-     renews_serial";
-
-fn case_of(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
-    Ok(Case {
-        id: row.get(0),
-        reference: row.get::<&str, _>(1).parse()?,
-        service: row.get::<&str, _>(2).parse()?,
-        institution: row.get(3),
-        contact: row.get::<&str, _>(4).parse()?,
-        system_name: row.get(5),
-        language: row.get::<Option<&str>, _>(6).map(str::parse).transpose()?,
-        step: row.get::<&str, _>(7).parse()?,
-        opened_at: row.get(8),
-        updated_at: row.get(9),
-        version: row.get(10),
-        step_since: row.get(11),
-        materials_complete_at: row.get(12),
-        renews_serial: row.get(13),
-    })
-}
+     opened_at, updated_at, version, coalesce(step_since, opened_at) AS step_since,
+     materials_complete_at, renews_serial";
 
 /// Opens a case with the next reference of the current year.
 pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
@@ -163,12 +120,11 @@ pub async fn open(conn: &mut SqliteConnection, new: &NewCase) -> Result<Case> {
 
 /// The case with row id `id`.
 pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Case> {
-    let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
+    sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
         .bind(id)
         .fetch_one(&mut *conn)
         .await
-        .with_context(|| format!("reading case {id}"))?;
-    case_of(&row)
+        .with_context(|| format!("reading case {id}"))
 }
 
 /// The case with this reference, if any.
@@ -176,101 +132,32 @@ pub async fn by_reference(
     conn: &mut SqliteConnection,
     reference: &CaseRef,
 ) -> Result<Option<Case>> {
-    let row = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE reference = ?"
     ))
     .bind(reference.to_string())
     .fetch_optional(&mut *conn)
     .await
-    .context("looking up a case reference")?;
-    row.as_ref().map(case_of).transpose()
+    .context("looking up a case reference")
 }
 
 /// Every case whose contact is `contact`, newest first.
 pub async fn by_contact(conn: &mut SqliteConnection, contact: &EmailAddress) -> Result<Vec<Case>> {
-    let rows = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE contact = ? ORDER BY id DESC"
     ))
     .bind(contact.as_str())
     .fetch_all(&mut *conn)
     .await
-    .context("looking up a sender's cases")?;
-    rows.iter().map(case_of).collect()
+    .context("looking up a sender's cases")
 }
 
 /// Every case, oldest first.
 pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
-    let rows = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases ORDER BY id"))
+    sqlx::query_as(&format!("SELECT {CASE_COLUMNS} FROM cases ORDER BY id"))
         .fetch_all(&mut *conn)
         .await
-        .context("listing cases")?;
-    rows.iter().map(case_of).collect()
-}
-
-impl ItemStatus {
-    /// The stable name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemStatus::Parsed => "parsed",
-            ItemStatus::Confirmed => "confirmed",
-            ItemStatus::Rejected => "rejected",
-        }
-    }
-}
-
-/// Files an item; returns false when the case already had it.
-pub async fn file_item(
-    conn: &mut SqliteConnection,
-    case_id: i64,
-    kind: ItemKind,
-    value: &str,
-    detail: &serde_json::Value,
-    status: ItemStatus,
-    message: Option<i64>,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO case_items (case_id, kind, value, detail, status, message_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (case_id, kind, value) DO NOTHING",
-    )
-    .bind(case_id)
-    .bind(kind.as_str())
-    .bind(value)
-    .bind(detail.to_string())
-    .bind(status.as_str())
-    .bind(message)
-    .bind(now())
-    .execute(&mut *conn)
-    .await
-    .context("filing an item")?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The items of a case, in filing order.
-pub async fn items(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Item>> {
-    let rows = sqlx::query(
-        "SELECT kind, value, status, detail, created_at, id FROM case_items WHERE case_id = ? ORDER BY id",
-    )
-    .bind(case_id)
-    .fetch_all(&mut *conn)
-    .await
-    .context("reading a case's items")?;
-    rows.iter()
-        .map(|r| {
-            Ok(Item {
-                id: r.get(5),
-                kind: ItemKind::from_db(r.get(0))?,
-                value: r.get(1),
-                status: match r.get::<&str, _>(2) {
-                    "confirmed" => ItemStatus::Confirmed,
-                    "rejected" => ItemStatus::Rejected,
-                    _ => ItemStatus::Parsed,
-                },
-                detail: serde_json::from_str(r.get(3)).unwrap_or_default(),
-                created_at: r.get(4),
-            })
-        })
-        .collect()
+        .context("listing cases")
 }
 
 /// Moves a case to `step` (the caller has checked the transition); entering materials
@@ -291,40 +178,6 @@ pub async fn set_step(conn: &mut SqliteConnection, case_id: i64, step: Step) -> 
     .execute(&mut *conn)
     .await
     .context("moving a case")?;
-    Ok(())
-}
-
-/// Sets an item's status (an operator's confirmation or rejection).
-pub async fn set_item_status(
-    conn: &mut SqliteConnection,
-    item_id: i64,
-    status: ItemStatus,
-) -> Result<()> {
-    sqlx::query("UPDATE case_items SET status = ? WHERE id = ?")
-        .bind(status.as_str())
-        .bind(item_id)
-        .execute(&mut *conn)
-        .await
-        .context("changing an item's status")?;
-    Ok(())
-}
-
-/// Replaces an item's details (e.g. what a serial number was found to be).
-pub async fn set_item_detail(
-    conn: &mut SqliteConnection,
-    case_id: i64,
-    kind: ItemKind,
-    value: &str,
-    detail: &serde_json::Value,
-) -> Result<()> {
-    sqlx::query("UPDATE case_items SET detail = ? WHERE case_id = ? AND kind = ? AND value = ?")
-        .bind(detail.to_string())
-        .bind(case_id)
-        .bind(kind.as_str())
-        .bind(value)
-        .execute(&mut *conn)
-        .await
-        .context("updating an item's details")?;
     Ok(())
 }
 
@@ -358,40 +211,12 @@ pub async fn set_language(
 
 /// Every open case, oldest first.
 pub async fn open_cases(conn: &mut SqliteConnection) -> Result<Vec<Case>> {
-    let rows = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {CASE_COLUMNS} FROM cases WHERE step NOT IN ('completed', 'closed') ORDER BY id"
     ))
     .fetch_all(&mut *conn)
     .await
-    .context("listing open cases")?;
-    rows.iter().map(case_of).collect()
-}
-
-/// Confirmed certificates whose serial is `serial`, with the case holding each.
-pub async fn confirmed_certificates(
-    conn: &mut SqliteConnection,
-    serial: &str,
-) -> Result<Vec<(Case, Item)>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT case_id FROM case_items WHERE kind = 'certificate' AND value = ? AND status = 'confirmed'
-         ORDER BY id DESC",
-    )
-    .bind(serial)
-    .fetch_all(&mut *conn)
-    .await
-    .context("looking up a serial number")?;
-    let mut out = Vec::new();
-    for id in ids {
-        let case = by_id(conn, id).await?;
-        let item = items(conn, id)
-            .await?
-            .into_iter()
-            .find(|i| i.kind == ItemKind::Certificate && i.value == serial);
-        if let Some(item) = item {
-            out.push((case, item));
-        }
-    }
-    Ok(out)
+    .context("listing open cases")
 }
 
 /// When the last mail filed on the case arrived.
@@ -436,21 +261,30 @@ pub async fn set_system_name_if_missing(
     Ok(())
 }
 
-/// Sets the status of the case's item of this kind and value.
-pub async fn set_status_of(
-    conn: &mut SqliteConnection,
-    case_id: i64,
-    kind: ItemKind,
-    value: &str,
-    status: ItemStatus,
-) -> Result<()> {
-    sqlx::query("UPDATE case_items SET status = ? WHERE case_id = ? AND kind = ? AND value = ?")
-        .bind(status.as_str())
+/// Bumps the case's version (in the caller's transaction): every recorded change does, so an
+/// operator's token names exactly the data they saw.
+pub async fn bump_version(conn: &mut SqliteConnection, case_id: i64) -> Result<()> {
+    sqlx::query("UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?")
+        .bind(now())
         .bind(case_id)
-        .bind(kind.as_str())
-        .bind(value)
         .execute(&mut *conn)
         .await
-        .context("changing an item's status")?;
+        .context("bumping a case's version")?;
     Ok(())
+}
+
+/// The case opened to renew `serial` for `contact`, if one was.
+pub async fn renewal_of(
+    conn: &mut SqliteConnection,
+    serial: &str,
+    contact: &EmailAddress,
+) -> Result<Option<Case>> {
+    sqlx::query_as(&format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE renews_serial = ? AND contact = ? ORDER BY id LIMIT 1"
+    ))
+    .bind(serial)
+    .bind(contact.as_str())
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking for a renewal case")
 }

@@ -1,0 +1,139 @@
+//! Delivery problems, told to the operators. The transport only records that it gave up on a
+//! mail (`failed`, or `uncertain` after an interrupted send); this sweep finds every such row
+//! not yet reported and queues the operators' notice. It runs after each delivery pass and
+//! after recovery, so a crash between the two loses nothing: the row stays unreported until
+//! a sweep commits its notice, and the notice's idempotency key keeps it from being queued
+//! twice.
+
+use anyhow::{Context, Result};
+use sqlx::SqlitePool;
+
+use super::mail::{operators, Draft, OperatorDeliveryProblem};
+use super::Workflow;
+use crate::db::begin_write;
+use crate::outbox::{self, GivenUp, Purpose};
+
+/// The notice about outbox row `id` is keyed `delivery-problem:<id>`.
+const KEY_PREFIX: &str = "delivery-problem:";
+
+/// Queues a notice to the operators for every mail given up and not yet reported; returns
+/// how many were queued. A notice about a notice is never queued: it would only loop.
+pub async fn report_given_up(pool: &SqlitePool, wf: &Workflow) -> Result<usize> {
+    // Read first without the write lock: nearly every pass finds nothing.
+    let waiting = {
+        let mut conn = pool.acquire().await.context("opening the database")?;
+        unreported(&mut conn).await?
+    };
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = begin_write(pool).await?;
+    let mut queued = 0;
+    for mail in unreported(&mut tx).await? {
+        if wf
+            .composer
+            .enqueue(&mut tx, notice(wf, &mail)?)
+            .await?
+            .is_some()
+        {
+            queued += 1;
+        }
+    }
+    tx.commit()
+        .await
+        .context("queueing delivery-problem notices")?;
+    Ok(queued)
+}
+
+async fn unreported(conn: &mut sqlx::SqliteConnection) -> Result<Vec<GivenUp>> {
+    outbox::unreported_failures(conn, Purpose::OperatorDeliveryProblem, KEY_PREFIX).await
+}
+
+/// The operators' notice about one mail given up.
+fn notice(wf: &Workflow, mail: &GivenUp) -> Result<Draft> {
+    let problem = OperatorDeliveryProblem {
+        state: mail.state.as_str().to_string(),
+        error: mail.last_error.clone().unwrap_or_default(),
+        subject: mail.subject.clone(),
+        recipients: serde_json::from_str(&mail.recipients).context("outbox recipients")?,
+        message_id: mail.message_id.clone(),
+        attempts: mail.attempts,
+    };
+    let key = format!("{KEY_PREFIX}{}", mail.id);
+    Ok(operators::notice(&wf.settings.agency, key, None, problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::Desk;
+    use crate::settings::Settings;
+
+    async fn desk(dir: &std::path::Path) -> Desk {
+        let overlay = dir.join("test.toml");
+        let toml = format!(
+            "[database]\nurl = \"sqlite://{0}/desk.db\"\n[outbound]\npath = \"{0}/out\"\n",
+            dir.display()
+        );
+        std::fs::write(&overlay, toml).unwrap();
+        Desk::build(Settings::load(Some(&overlay)).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// An outbox row as the transport leaves one it gave up on.
+    async fn given_up(pool: &SqlitePool, id: i64, purpose: Purpose, state: &str) {
+        sqlx::query(
+            "INSERT INTO outbox (id, idempotency_key, message_id, purpose, envelope_from,
+                                 recipients, subject, state, attempts, next_attempt_at,
+                                 last_error, created_at)
+             VALUES (?, ?, ?, ?, 'servicii@egov.md', '[\"ion@asp.gov.md\"]', 'Re: IP', ?, 5,
+                     '2026-01-05T10:00:00Z', 'gave up after 5 attempts: 451', '2026-01-05T10:00:00Z')",
+        )
+        .bind(id)
+        .bind(format!("test:{id}"))
+        .bind(format!("m{id}.desk@egov.md"))
+        .bind(purpose.as_str())
+        .bind(state)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_mail_given_up_is_reported_to_the_operators_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(dir.path()).await;
+        given_up(&desk.pool, 7, Purpose::Acknowledgement, "failed").await;
+        given_up(&desk.pool, 8, Purpose::Acknowledgement, "uncertain").await;
+        given_up(&desk.pool, 9, Purpose::OperatorDeliveryProblem, "failed").await;
+
+        assert_eq!(
+            report_given_up(&desk.pool, &desk.workflow).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            report_given_up(&desk.pool, &desk.workflow).await.unwrap(),
+            0
+        );
+
+        let keys: Vec<String> =
+            sqlx::query_scalar("SELECT idempotency_key FROM outbox WHERE purpose = ? ORDER BY id")
+                .bind(Purpose::OperatorDeliveryProblem.as_str())
+                .fetch_all(&desk.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            keys,
+            ["test:9", "delivery-problem:7", "delivery-problem:8"],
+            "a notice about a notice would only loop"
+        );
+        let to: Vec<String> = sqlx::query_scalar(
+            "SELECT recipients FROM outbox WHERE idempotency_key LIKE 'delivery-problem:%'",
+        )
+        .fetch_all(&desk.pool)
+        .await
+        .unwrap();
+        assert_eq!(to, ["[\"operatori@egov.md\"]"; 2]);
+    }
+}
