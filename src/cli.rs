@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use secrecy::ExposeSecret;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -215,38 +214,9 @@ pub async fn main() -> Result<()> {
 async fn check_config(settings: Settings) -> Result<()> {
     let desk = Desk::build(settings).await?;
     let s = desk.settings();
-    let secret = |p: &secrecy::SecretString| {
-        if p.expose_secret().is_empty() {
-            "(none)"
-        } else {
-            "(set)"
-        }
-    };
     say!("configuration OK");
-    say!(
-        "  mailbox:   {:?} {} (password {})",
-        s.mailbox.kind,
-        match s.mailbox.kind {
-            crate::settings::MailboxKind::Maildir => s.mailbox.path.display().to_string(),
-            crate::settings::MailboxKind::Imap => format!(
-                "{}:{} {:?} {}",
-                s.mailbox.host, s.mailbox.port, s.mailbox.tls, s.mailbox.folder
-            ),
-        },
-        secret(&s.mailbox.password)
-    );
-    say!(
-        "  outbound:  {:?} {} (password {})",
-        s.outbound.kind,
-        match s.outbound.kind {
-            crate::settings::OutboundKind::Directory => s.outbound.path.display().to_string(),
-            crate::settings::OutboundKind::Smtp => format!(
-                "{}:{} {:?}",
-                s.outbound.host, s.outbound.port, s.outbound.tls
-            ),
-        },
-        secret(&s.outbound.password)
-    );
+    say!("  mailbox:   {}", s.mailbox.source.summary());
+    say!("  outbound:  {}", s.outbound.transport.summary());
     say!("  agency:    {} <{}>", s.agency.name, s.agency.address);
     let (local, domain) = s
         .agency

@@ -184,6 +184,8 @@ fn a_bad_configuration_value_stops_start_up_naming_its_key() {
     assert!(err.contains("mailbox.kind"), "{err}");
     let out = desk
         .command(&["check-config"])
+        .env("EGOV_DESK__OUTBOUND__KIND", "smtp")
+        .env("EGOV_DESK__OUTBOUND__HOST", "smtp.egov.md")
         .env("EGOV_DESK__OUTBOUND__PORT", "99999")
         .output()
         .unwrap();

@@ -261,7 +261,7 @@ pub async fn of_case_with_bytes(
 }
 
 /// The case an earlier message with one of these Message-IDs was filed on.
-pub async fn case_of_message_ids(
+pub async fn case_of_their_mail(
     conn: &mut SqliteConnection,
     ids: &[String],
 ) -> Result<Option<i64>> {

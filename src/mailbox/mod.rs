@@ -18,7 +18,7 @@ pub use imap::ImapSource;
 pub use maildir::MaildirSource;
 pub use memory::MemorySource;
 
-use crate::settings::{MailboxKind, MailboxSettings};
+use crate::settings::{Mailbox, MailboxSettings};
 
 /// Where a message sits in its source: enough to fetch it and to move it away later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,13 +117,14 @@ pub enum AnySource {
 impl AnySource {
     /// Builds the source that `mailbox.kind` names.
     pub fn from_settings(settings: &MailboxSettings, pool: &SqlitePool) -> Result<Self> {
-        match settings.kind {
-            MailboxKind::Maildir => Ok(Self::Maildir(MaildirSource::open(
-                &settings.path,
+        match &settings.source {
+            Mailbox::Maildir { path } => Ok(Self::Maildir(MaildirSource::open(
+                path,
                 Duration::from_secs(settings.poll_interval_secs),
             )?)),
-            MailboxKind::Imap => Ok(Self::Imap(Box::new(ImapSource::new(
+            Mailbox::Imap(imap) => Ok(Self::Imap(Box::new(ImapSource::new(
                 settings,
+                imap,
                 pool.clone(),
             )))),
         }

@@ -19,7 +19,7 @@ pub use queue::{
     outgoing_by_id, release, unreported_failures, GivenUp, OutboxState, Outgoing,
 };
 pub use records::{
-    case_of_message_ids, has_key, of_case, of_case_with_bytes, replies_to_since, Sent, Summary,
+    case_of_our_mail, has_key, of_case, of_case_with_bytes, replies_to_since, Sent, Summary,
 };
 pub use returns::ReturnPaths;
 pub use templates::Renderer;
@@ -27,9 +27,8 @@ pub use templates::Renderer;
 use crate::db::now;
 use crate::domain::{CaseRef, EmailAddress, Language};
 
-/// Why a mail is sent; stored by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Why a mail is sent; stored by name, which is also its template's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     /// Answer to a beneficiary's mail on a case.
     Acknowledgement,
@@ -77,6 +76,31 @@ pub enum Purpose {
     OperatorReusedId,
 }
 
+crate::db::stored_names!(Purpose {
+    Acknowledgement => "acknowledgement",
+    CaseOpened => "case_opened",
+    Redirect => "redirect",
+    OperatorUpdate => "operator_update",
+    OperatorForward => "operator_forward",
+    OperatorQuarantine => "operator_quarantine",
+    OperatorDeliveryProblem => "operator_delivery_problem",
+    Progress => "progress",
+    Rejection => "rejection",
+    Completion => "completion",
+    OperatorAck => "operator_ack",
+    OperatorRefused => "operator_refused",
+    Reminder => "reminder",
+    OperatorEscalation => "operator_escalation",
+    OperatorSla => "operator_sla",
+    OperatorDigest => "operator_digest",
+    ExpiryNotice => "expiry_notice",
+    OperatorBounce => "operator_bounce",
+    Receipt => "receipt",
+    OperatorHeld => "operator_held",
+    OperatorReplyLimit => "operator_reply_limit",
+    OperatorReusedId => "operator_reused_id",
+});
+
 impl Purpose {
     /// Every purpose: each has a template in every language, rendered at start-up.
     pub const ALL: [Purpose; 22] = [
@@ -103,34 +127,6 @@ impl Purpose {
         Purpose::OperatorReplyLimit,
         Purpose::OperatorReusedId,
     ];
-
-    /// The stable name stored in the database; also the template name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Acknowledgement => "acknowledgement",
-            Purpose::CaseOpened => "case_opened",
-            Purpose::Redirect => "redirect",
-            Purpose::OperatorUpdate => "operator_update",
-            Purpose::OperatorForward => "operator_forward",
-            Purpose::OperatorQuarantine => "operator_quarantine",
-            Purpose::OperatorDeliveryProblem => "operator_delivery_problem",
-            Purpose::Progress => "progress",
-            Purpose::Rejection => "rejection",
-            Purpose::Completion => "completion",
-            Purpose::OperatorAck => "operator_ack",
-            Purpose::OperatorRefused => "operator_refused",
-            Purpose::Reminder => "reminder",
-            Purpose::OperatorEscalation => "operator_escalation",
-            Purpose::OperatorSla => "operator_sla",
-            Purpose::OperatorDigest => "operator_digest",
-            Purpose::ExpiryNotice => "expiry_notice",
-            Purpose::OperatorBounce => "operator_bounce",
-            Purpose::Receipt => "receipt",
-            Purpose::OperatorHeld => "operator_held",
-            Purpose::OperatorReplyLimit => "operator_reply_limit",
-            Purpose::OperatorReusedId => "operator_reused_id",
-        }
-    }
 
     fn auto_kind(self) -> AutoKind {
         match self {

@@ -36,7 +36,7 @@ pub struct Outgoing {
     /// Row id.
     pub id: i64,
     /// Why it is sent.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// Envelope sender.
     pub envelope_from: String,
     /// Envelope recipients.
@@ -55,7 +55,7 @@ pub struct Outgoing {
 #[derive(sqlx::FromRow)]
 struct OutgoingRow {
     id: i64,
-    purpose: String,
+    purpose: Purpose,
     envelope_from: String,
     recipients: String,
     subject: String,

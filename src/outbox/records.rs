@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
-use super::OutboxState;
+use super::{OutboxState, Purpose};
 use crate::domain::EmailAddress;
 
 /// Whether a mail with this idempotency key was ever queued.
@@ -48,11 +48,10 @@ pub async fn replies_to_since(
     .context("counting replies to an address")
 }
 
-/// The case of the mail we sent with one of these Message-IDs.
-pub async fn case_of_message_ids(
-    conn: &mut SqliteConnection,
-    ids: &[String],
-) -> Result<Option<i64>> {
+/// The case of the mail we sent with one of these Message-IDs: a reply to our mail belongs
+/// to its case. (A follow-up to the sender's own earlier mail is the ledger's question:
+/// [`crate::ledger::case_of_their_mail`].)
+pub async fn case_of_our_mail(conn: &mut SqliteConnection, ids: &[String]) -> Result<Option<i64>> {
     sqlx::query_scalar(
         "SELECT case_id FROM outbox
          WHERE message_id IN (SELECT value FROM json_each(?)) AND case_id IS NOT NULL
@@ -68,7 +67,7 @@ pub async fn case_of_message_ids(
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// Why it was sent.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// Recipients.
     pub to: Vec<String>,
     /// Subject.
@@ -84,7 +83,7 @@ pub struct Summary {
 /// An `outbox` row of a case as read: `Summary` with its recipients still JSON.
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
-    purpose: String,
+    purpose: Purpose,
     recipients: String,
     subject: String,
     state: OutboxState,
@@ -122,7 +121,7 @@ pub struct Sent {
     /// Row id.
     pub id: i64,
     /// Why it was sent.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// JSON array of its recipients.
     pub recipients: String,
     /// Its subject.

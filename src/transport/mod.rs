@@ -20,7 +20,7 @@ pub use memory::{Kept, MemoryTransport};
 pub use smtp::SmtpTransport;
 
 use crate::outbox::{self, OutboxState, Outgoing, Purpose};
-use crate::settings::{OutboundKind, Settings};
+use crate::settings::{Outbound, Settings};
 
 /// How one send ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,14 +59,9 @@ pub enum AnyTransport {
 impl AnyTransport {
     /// Builds the transport that `outbound.kind` names.
     pub fn from_settings(settings: &Settings) -> Result<Self> {
-        match settings.outbound.kind {
-            OutboundKind::Directory => Ok(Self::Directory(DirectoryTransport::open(
-                &settings.outbound.path,
-            )?)),
-            OutboundKind::Smtp => Ok(Self::Smtp(Box::new(SmtpTransport::new(
-                &settings.outbound,
-                Duration::from_secs(settings.mailbox.timeout_secs),
-            )?))),
+        match &settings.outbound.transport {
+            Outbound::Directory { path } => Ok(Self::Directory(DirectoryTransport::open(path)?)),
+            Outbound::Smtp(endpoint) => Ok(Self::Smtp(Box::new(SmtpTransport::new(endpoint)?))),
         }
     }
 }
@@ -136,7 +131,7 @@ pub async fn recover_interrupted(pool: &SqlitePool, transport: &impl Transport) 
             }
             // A notice about another mail's uncertain fate is the one mail that must not end
             // uncertain itself (nobody would be told): sent again, at worst twice.
-            None if mail.purpose == Purpose::OperatorDeliveryProblem.as_str() => {
+            None if mail.purpose == Purpose::OperatorDeliveryProblem => {
                 tracing::warn!(
                     outbox_id = mail.id,
                     "an interrupted delivery-problem notice is sent again"

@@ -31,7 +31,7 @@ use tokio_rustls::TlsConnector;
 
 use super::{SendOutcome, Transport};
 use crate::outbox::Outgoing;
-use crate::settings::{OutboundSettings, TlsMode};
+use crate::settings::{Endpoint, TlsMode};
 
 /// A kept connection idle longer than this is checked with NOOP before it is used: the
 /// server may have closed it, and a send must not fail for that.
@@ -59,13 +59,13 @@ struct Kept {
 
 impl SmtpTransport {
     /// Builds the transport from configuration; nothing is connected until the first send.
-    pub fn new(settings: &OutboundSettings, timeout: Duration) -> Result<Self> {
-        let host = settings.host.clone();
+    pub fn new(settings: &Endpoint) -> Result<Self> {
+        let host = settings.host.to_string();
         let (starttls, implicit) = match settings.tls {
             TlsMode::None => (None, None),
             TlsMode::StartTls => {
                 let mut params = TlsParameters::builder(host.clone());
-                if let Some(path) = &settings.ca_file {
+                if let Some(path) = settings.ca_file.path() {
                     let pem = std::fs::read(path)
                         .with_context(|| format!("outbound.ca_file: reading {}", path.display()))?;
                     let cert = Certificate::from_pem(&pem).with_context(|| {
@@ -82,7 +82,7 @@ impl SmtpTransport {
                 (Some(params), None)
             }
             TlsMode::Tls => {
-                let config = crate::mailbox::imap::client_config(settings.ca_file.as_deref())
+                let config = crate::mailbox::imap::client_config(settings.ca_file.path())
                     .context("outbound.tls: building TLS parameters")?;
                 (None, Some(TlsConnector::from(Arc::new(config))))
             }
@@ -95,13 +95,13 @@ impl SmtpTransport {
         });
         Ok(Self {
             host,
-            port: settings.port,
+            port: settings.port.get(),
             tls: settings.tls,
             starttls,
             implicit,
             credentials,
             hello: ClientId::default(),
-            timeout,
+            timeout: Duration::from_secs(settings.timeout_secs.get()),
             kept: Mutex::new(None),
         })
     }

@@ -42,9 +42,9 @@ pub(super) async fn facts(
         None => None,
     };
     let thread: Vec<String> = parsed.thread_ids().map(str::to_string).collect();
-    let thread_case = match outbox::case_of_message_ids(conn, &thread).await? {
+    let thread_case = match outbox::case_of_our_mail(conn, &thread).await? {
         Some(id) => Some(id),
-        None => ledger::case_of_message_ids(conn, &thread).await?,
+        None => ledger::case_of_their_mail(conn, &thread).await?,
     };
     let by_thread = match thread_case {
         Some(id) => {

@@ -131,7 +131,7 @@ impl MailServers {
     /// `[outbound]` lines for the daemon: plain SMTP to the test Postfix.
     pub fn smtp_section(&self) -> String {
         format!(
-            "kind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
+            "kind = \"smtp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout_secs = 10\n",
             self.smtp_port()
         )
     }

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
-use crate::settings::{ImapAuth, MailboxSettings, TlsMode};
+use crate::settings::{Endpoint, ImapAuth, ImapSettings, TlsMode};
 
 /// A byte stream an IMAP session runs over: plain TCP or TLS.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug {}
@@ -26,28 +26,23 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug> Io for T {}
 pub type ImapSession = Session<Box<dyn Io>>;
 
 /// Connects and logs in, within the configured timeout.
-pub async fn open(settings: &MailboxSettings) -> Result<ImapSession> {
-    let limit = Duration::from_secs(settings.timeout_secs);
+pub async fn open(settings: &ImapSettings) -> Result<ImapSession> {
+    let endpoint = &settings.endpoint;
+    let limit = Duration::from_secs(endpoint.timeout_secs.get());
     tokio::time::timeout(limit, open_inner(settings))
         .await
-        .map_err(|_| {
-            anyhow!(
-                "connecting to {}:{} timed out",
-                settings.host,
-                settings.port
-            )
-        })?
+        .map_err(|_| anyhow!("connecting to {} timed out", endpoint.address()))?
 }
 
-async fn open_inner(settings: &MailboxSettings) -> Result<ImapSession> {
-    let address = (settings.host.as_str(), settings.port);
-    let tcp = TcpStream::connect(address)
+async fn open_inner(settings: &ImapSettings) -> Result<ImapSession> {
+    let endpoint = &settings.endpoint;
+    let tcp = TcpStream::connect((endpoint.host.as_str(), endpoint.port.get()))
         .await
-        .with_context(|| format!("connecting to {}:{}", settings.host, settings.port))?;
+        .with_context(|| format!("connecting to {}", endpoint.address()))?;
     tcp.set_nodelay(true).ok();
-    let client = match settings.tls {
+    let client = match endpoint.tls {
         TlsMode::Tls => {
-            let tls = wrap_tls(tcp, settings).await?;
+            let tls = wrap_tls(tcp, endpoint).await?;
             greeted(Client::new(Box::new(tls) as Box<dyn Io>)).await?
         }
         TlsMode::None => greeted(Client::new(Box::new(tcp) as Box<dyn Io>)).await?,
@@ -57,7 +52,7 @@ async fn open_inner(settings: &MailboxSettings) -> Result<ImapSession> {
                 .run_command_and_check_ok("STARTTLS", None)
                 .await
                 .context("STARTTLS refused")?;
-            let tls = wrap_tls(plain.into_inner(), settings).await?;
+            let tls = wrap_tls(plain.into_inner(), endpoint).await?;
             // No greeting follows STARTTLS (RFC 3501 §6.2.1).
             Client::new(Box::new(tls) as Box<dyn Io>)
         }
@@ -75,10 +70,10 @@ async fn greeted<T: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug>(
     }
 }
 
-async fn login(client: Client<Box<dyn Io>>, settings: &MailboxSettings) -> Result<ImapSession> {
-    let user = settings.username.as_str();
-    let password = settings.password.expose_secret();
-    let result = match settings.auth {
+async fn login(client: Client<Box<dyn Io>>, settings: &ImapSettings) -> Result<ImapSession> {
+    let user = settings.endpoint.username.as_str();
+    let password = settings.endpoint.password.expose_secret();
+    let result = match settings.options.auth {
         ImapAuth::Plain => client.authenticate("PLAIN", Plain { user, password }).await,
         ImapAuth::Login => client.login(user, password).await,
     };
@@ -102,19 +97,16 @@ impl async_imap::Authenticator for Plain<'_> {
 
 async fn wrap_tls(
     tcp: TcpStream,
-    settings: &MailboxSettings,
+    endpoint: &Endpoint,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    let config = client_config(settings.ca_file.as_deref())?;
-    let name = ServerName::try_from(settings.host.clone()).with_context(|| {
-        format!(
-            "mailbox.host: '{}' is not a valid server name",
-            settings.host
-        )
-    })?;
+    let config = client_config(endpoint.ca_file.path())?;
+    let host = endpoint.host.as_str();
+    let name = ServerName::try_from(host.to_string())
+        .with_context(|| format!("mailbox.host: '{host}' is not a valid server name"))?;
     TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .with_context(|| format!("TLS handshake with {}", settings.host))
+        .with_context(|| format!("TLS handshake with {host}"))
 }
 
 /// A TLS client trusting the public roots plus, if given, one more CA.

@@ -8,6 +8,8 @@
 
 mod connect;
 mod cursor;
+mod idle;
+mod uids;
 
 use std::time::Duration;
 
@@ -15,11 +17,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use futures::TryStreamExt;
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use self::connect::ImapSession;
 use self::cursor::Cursor;
+use self::uids::uid_set;
 use super::{Disposition, Locator, MailboxSource, Waiting};
-use crate::settings::{MailboxSettings, MoveMode};
+use crate::settings::{ImapSettings, MailboxSettings, MoveMode};
 
 pub use connect::client_config;
 
@@ -33,7 +37,11 @@ struct Caps {
 
 /// A mailbox folder on an IMAP server.
 pub struct ImapSource {
-    settings: MailboxSettings,
+    settings: ImapSettings,
+    /// How often to look for mail when the server has no IDLE.
+    poll_interval: Duration,
+    /// Longest IDLE before it is re-issued.
+    idle: Duration,
     pool: SqlitePool,
     session: Option<ImapSession>,
     caps: Caps,
@@ -46,9 +54,11 @@ pub struct ImapSource {
 
 impl ImapSource {
     /// A source for the configured server; it connects on first use.
-    pub fn new(settings: &MailboxSettings, pool: SqlitePool) -> Self {
+    pub fn new(mailbox: &MailboxSettings, settings: &ImapSettings, pool: SqlitePool) -> Self {
         Self {
             settings: settings.clone(),
+            poll_interval: Duration::from_secs(mailbox.poll_interval_secs),
+            idle: Duration::from_secs(mailbox.idle_secs),
             pool,
             session: None,
             caps: Caps::default(),
@@ -62,14 +72,17 @@ impl ImapSource {
     }
 
     fn limit(&self) -> Duration {
-        Duration::from_secs(self.settings.timeout_secs)
+        Duration::from_secs(self.settings.endpoint.timeout_secs.get())
     }
 
     /// The live session, connecting, creating folders and selecting the inbox if needed.
     async fn session(&mut self) -> Result<&mut ImapSession> {
         if self.session.is_none() {
             let limit = self.limit();
-            let session = tokio::time::timeout(limit * 3, self.connect())
+            let endpoint = &self.settings.endpoint;
+            let span = tracing::info_span!("imap_session", server = %endpoint.address(),
+                user = %endpoint.username, folder = %self.settings.options.folder);
+            let session = tokio::time::timeout(limit * 3, self.connect().instrument(span))
                 .await
                 .map_err(|_| anyhow!("setting up the IMAP session timed out"))??;
             self.session = Some(session);
@@ -82,12 +95,12 @@ impl ImapSource {
         let caps = session.capabilities().await.context("CAPABILITY")?;
         self.caps = Caps {
             idle: caps.has_str("IDLE"),
-            mv: caps.has_str("MOVE") && self.settings.move_mode == MoveMode::Auto,
+            mv: caps.has_str("MOVE") && self.settings.options.move_mode == MoveMode::Auto,
             uidplus: caps.has_str("UIDPLUS"),
         };
         for folder in [
-            &self.settings.processed_folder,
-            &self.settings.quarantine_folder,
+            self.settings.options.processed_folder.as_str(),
+            self.settings.options.quarantine_folder.as_str(),
         ] {
             let found: Vec<_> = session
                 .list(Some(""), Some(folder))
@@ -105,14 +118,18 @@ impl ImapSource {
             }
         }
         self.select(&mut session).await?;
-        tracing::info!(host = %self.settings.host, user = %self.settings.username,
-            idle = self.caps.idle, r#move = self.caps.mv, uidplus = self.caps.uidplus, "IMAP session open");
+        tracing::info!(
+            idle = self.caps.idle,
+            r#move = self.caps.mv,
+            uidplus = self.caps.uidplus,
+            "IMAP session open"
+        );
         Ok(session)
     }
 
     /// Selects the inbox folder and reconciles the cursor with its UIDVALIDITY.
     async fn select(&mut self, session: &mut ImapSession) -> Result<u32> {
-        let folder = &self.settings.folder;
+        let folder = self.settings.options.folder.as_str();
         let mailbox = session
             .select(folder)
             .await
@@ -168,7 +185,7 @@ impl ImapSource {
                 self.session = None;
                 bail!(
                     "IMAP {what} timed out after {} s; reconnecting",
-                    self.settings.timeout_secs
+                    self.settings.endpoint.timeout_secs.get()
                 )
             }
         }
@@ -194,7 +211,7 @@ impl ImapSource {
                 .filter(|(uid, _)| *uid >= from)
                 .map(|(uid, size)| Waiting {
                     locator: Locator {
-                        folder: self.settings.folder.clone(),
+                        folder: self.settings.options.folder.to_string(),
                         uid_validity: self.uid_validity,
                         uid: uid.to_string(),
                     },
@@ -304,8 +321,8 @@ impl ImapSource {
     /// The folder handled mail of this disposition goes to.
     fn folder_for(&self, disposition: Disposition) -> String {
         match disposition {
-            Disposition::Processed => self.settings.processed_folder.clone(),
-            Disposition::Quarantine => self.settings.quarantine_folder.clone(),
+            Disposition::Processed => self.settings.options.processed_folder.to_string(),
+            Disposition::Quarantine => self.settings.options.quarantine_folder.to_string(),
         }
     }
 
@@ -330,50 +347,16 @@ impl ImapSource {
         }
         Ok(())
     }
-
-    async fn idle(&mut self, wait: Duration, interrupt: &Notify) -> Result<()> {
-        let session = self.session.take().context("no IMAP session")?;
-        let limit = self.limit();
-        let mut handle = session.idle();
-        tokio::time::timeout(limit, handle.init())
-            .await
-            .map_err(|_| anyhow!("IDLE was not accepted in time"))?
-            .context("starting IDLE")?;
-        let outcome = {
-            let (idle, stop) = handle.wait_with_timeout(wait);
-            tokio::pin!(idle);
-            // The watchdog: an IDLE that outlives its own timeout means a silent stall.
-            let watchdog = tokio::time::sleep(wait + limit);
-            tokio::pin!(watchdog);
-            tokio::select! {
-                r = &mut idle => r.map(|r| format!("{r:?}")),
-                () = interrupt.notified() => {
-                    drop(stop);
-                    idle.await.map(|_| "interrupted".to_string())
-                }
-                () = &mut watchdog => return Err(anyhow!("IDLE stalled: no answer in {} s", (wait + limit).as_secs())),
-            }
-        };
-        let outcome = outcome.context("waiting in IDLE")?;
-        tracing::debug!(%outcome, "IDLE ended");
-        let session = tokio::time::timeout(limit, handle.done())
-            .await
-            .map_err(|_| anyhow!("DONE was not answered in time"))?
-            .context("ending IDLE")?;
-        self.session = Some(session);
-        Ok(())
-    }
 }
 
 impl MailboxSource for ImapSource {
     fn describe(&self) -> String {
         format!(
-            "imap {}@{}:{} ({:?}) {}",
-            self.settings.username,
-            self.settings.host,
-            self.settings.port,
-            self.settings.tls,
-            self.settings.folder
+            "imap {}@{} ({:?}) {}",
+            self.settings.endpoint.username,
+            self.settings.endpoint.address(),
+            self.settings.endpoint.tls,
+            self.settings.options.folder
         )
     }
 
@@ -421,7 +404,12 @@ impl MailboxSource for ImapSource {
         };
         if !self.gap && uid > self.cursor.last_uid {
             self.cursor.last_uid = uid;
-            cursor::store(&self.pool, &self.settings.folder, self.cursor).await?;
+            cursor::store(
+                &self.pool,
+                self.settings.options.folder.as_str(),
+                self.cursor,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -476,58 +464,19 @@ impl MailboxSource for ImapSource {
     async fn wait_for_mail(&mut self, max_wait: Duration, interrupt: &Notify) -> Result<()> {
         self.ensure_connected().await?;
         if !self.caps.idle {
-            let poll = Duration::from_secs(self.settings.poll_interval_secs).min(max_wait);
+            let poll = self.poll_interval.min(max_wait);
             tokio::select! {
                 () = tokio::time::sleep(poll) => {}
                 () = interrupt.notified() => {}
             }
             return Ok(());
         }
-        let wait = max_wait.min(Duration::from_secs(self.settings.idle_secs));
-        let result = self.idle(wait, interrupt).await;
+        let wait = max_wait.min(self.idle);
+        let span = tracing::debug_span!("imap_idle", wait_secs = wait.as_secs());
+        let result = self.idle(wait, interrupt).instrument(span).await;
         if result.is_err() {
             self.session = None;
         }
         result
-    }
-}
-
-/// A UID set for a command: `3:5,9` for 3, 4, 5 and 9 (RFC 3501 §9, sequence-set).
-fn uid_set(uids: impl Iterator<Item = u32>) -> String {
-    let mut sorted: Vec<u32> = uids.collect();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let start = sorted[i];
-        let mut end = start;
-        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
-            i += 1;
-            end = sorted[i];
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{end}"));
-        }
-        i += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::uid_set;
-
-    #[test]
-    fn uid_sets_fold_runs_into_ranges() {
-        assert_eq!(uid_set([9, 3, 4, 5, 4].into_iter()), "3:5,9");
-        assert_eq!(uid_set([7].into_iter()), "7");
-        assert_eq!(uid_set(std::iter::empty()), "");
-        assert_eq!(uid_set([1, 3, 5].into_iter()), "1,3,5");
     }
 }
