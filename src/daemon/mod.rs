@@ -129,7 +129,7 @@ impl Desk {
 
     /// Queues the reminders, digest and expiry notices now due.
     pub async fn remind(&self, report: &mut PassReport) -> Result<()> {
-        report.reminders += workflow::reminders::run_due(&self.pool, &self.workflow).await?;
+        report.reminders += workflow::schedule::run_due(&self.pool, &self.workflow).await?;
         Ok(())
     }
 

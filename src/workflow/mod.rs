@@ -8,14 +8,11 @@
 //! replies are composed from the case as the plan leaves it, the operators' token issued
 //! last; the ledger keeps a typed [`Outcome`].
 
-mod act;
 pub mod apply;
 pub mod audit;
 pub mod authres;
 mod bounces;
-pub mod calendar;
 pub mod cases;
-pub mod commands;
 pub mod contacts;
 pub mod delivery;
 pub mod export;
@@ -29,8 +26,8 @@ mod operator;
 pub mod outcome;
 pub mod plan;
 mod received;
-pub mod reminders;
 pub mod requirements;
+pub mod schedule;
 mod several;
 pub mod step;
 pub mod tokens;
@@ -40,8 +37,10 @@ use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tracing::Instrument;
 
 pub use crate::domain::ItemKind;
+pub use operator::{command, commands};
 pub use outcome::Outcome;
 pub use requirements::Requirements;
+pub use schedule::calendar;
 pub use step::{Step, WaitingOn};
 
 use crate::db::begin_write;
@@ -63,7 +62,7 @@ pub struct Workflow {
     /// Builds outgoing mail.
     pub composer: Composer,
     /// Working days and holidays.
-    pub calendar: calendar::Calendar,
+    pub calendar: schedule::calendar::Calendar,
     /// Signs operator tokens.
     pub token_key: tokens::TokenKey,
 }
@@ -272,33 +271,4 @@ pub async fn open_case(pool: &SqlitePool, wf: &Workflow, new: &NewCase) -> Resul
     tx.commit().await.context("committing a new case")?;
     tracing::info!(case = %case.reference, service = %case.service, "case opened by hand");
     Ok(case)
-}
-
-/// Applies operator commands typed at the command line (no token: the terminal is the
-/// operator's); all of them or none. Returns the case as it then stands.
-pub async fn command(
-    pool: &SqlitePool,
-    wf: &Workflow,
-    reference: &CaseRef,
-    commands: &[commands::Command],
-) -> Result<Case> {
-    let mut tx = begin_write(pool).await?;
-    let case = cases::by_reference(&mut tx, reference)
-        .await?
-        .with_context(|| format!("no case {reference}"))?;
-    let actor = audit::Actor::cli();
-    match operator::apply_all(&mut tx, wf, &case, commands, &actor, None).await? {
-        Ok(now) => {
-            tx.commit()
-                .await
-                .context("committing an operator command")?;
-            let done: Vec<String> = commands.iter().map(commands::Command::describe).collect();
-            tracing::info!(case = %reference, operator = %actor.as_string(), commands = %done.join("; "), "operator command applied");
-            Ok(now)
-        }
-        Err(unfit) => {
-            tx.rollback().await.context("rolling back")?;
-            anyhow::bail!("{unfit}; nothing changed")
-        }
-    }
 }

@@ -152,7 +152,8 @@ impl Snapshot {
         self
     }
 
-    fn take(&mut self, change: &Change) {
+    /// Takes one change into the snapshot, as [`Snapshot::with`] does for a list.
+    pub fn take(&mut self, change: &Change) {
         match change {
             Change::MailReceived { .. } => {}
             Change::File {
@@ -204,6 +205,34 @@ impl Snapshot {
     }
 }
 
+#[cfg(test)]
+impl Snapshot {
+    /// A case of `service` at `step`, at version 3, holding no items.
+    pub(crate) fn sample(service: crate::domain::Service, step: Step) -> Self {
+        Snapshot {
+            case: Case {
+                id: 1,
+                reference: "EGOV-2026-0001".parse().unwrap(),
+                service,
+                institution: "ASP".into(),
+                contact: "ion@asp.gov.md"
+                    .parse::<crate::domain::EmailAddress>()
+                    .unwrap(),
+                system_name: None,
+                language: None,
+                step,
+                opened_at: String::new(),
+                updated_at: String::new(),
+                version: 3,
+                step_since: String::new(),
+                materials_complete_at: None,
+                renews_serial: None,
+            },
+            items: Vec::new(),
+        }
+    }
+}
+
 /// The changes that record a new language for the case, with the event that notes it.
 pub fn language_change(from: Option<Language>, to: Language) -> Vec<Change> {
     if from == Some(to) {
@@ -221,29 +250,7 @@ pub fn language_change(from: Option<Language>, to: Language) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{EmailAddress, Service};
-
-    fn snapshot() -> Snapshot {
-        Snapshot {
-            case: Case {
-                id: 1,
-                reference: "EGOV-2026-0001".parse().unwrap(),
-                service: Service::MPower,
-                institution: "ASP".into(),
-                contact: "ion@asp.gov.md".parse::<EmailAddress>().unwrap(),
-                system_name: None,
-                language: None,
-                step: Step::AwaitingMaterials,
-                opened_at: String::new(),
-                updated_at: String::new(),
-                version: 3,
-                step_since: String::new(),
-                materials_complete_at: None,
-                renews_serial: None,
-            },
-            items: Vec::new(),
-        }
-    }
+    use crate::domain::Service;
 
     fn file(kind: ItemKind, value: &str, status: ItemStatus) -> Change {
         Change::File {
@@ -256,7 +263,7 @@ mod tests {
 
     #[test]
     fn changes_are_seen_in_order() {
-        let after = snapshot().with(&[
+        let after = Snapshot::sample(Service::MPower, Step::AwaitingMaterials).with(&[
             file(ItemKind::Mode, "api", ItemStatus::Parsed),
             file(ItemKind::Mode, "agency", ItemStatus::Parsed),
             Change::Status {
@@ -295,7 +302,8 @@ mod tests {
     #[test]
     fn an_item_is_filed_once() {
         let once = file(ItemKind::PublicIp, "194.0.2.10", ItemStatus::Parsed);
-        let after = snapshot().with(&[once.clone(), once]);
+        let after =
+            Snapshot::sample(Service::MPower, Step::AwaitingMaterials).with(&[once.clone(), once]);
         assert_eq!(after.items.len(), 1);
     }
 }

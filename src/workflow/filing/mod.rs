@@ -13,7 +13,6 @@ use super::materials::{self, Material};
 use super::plan::{language_change, CasePlan, Change, Snapshot};
 use super::requirements::{Missing, Requirements, ServiceRules};
 use super::step::{self, TransitionError};
-use super::Workflow;
 use crate::domain::{ItemKind, Service};
 use crate::extract::{Extraction, Problem};
 
@@ -244,25 +243,6 @@ fn case_problems(rules: &ServiceRules, ex: &Extraction, items: &[Item]) -> Vec<P
         }
     }
     problems
-}
-
-/// What a case still needs, counting every item not rejected.
-pub(crate) fn missing_of(wf: &Workflow, case: &Case, items: &[Item]) -> Vec<Missing> {
-    let usable: Vec<(ItemKind, &str)> = items
-        .iter()
-        .filter(|i| i.status != ItemStatus::Rejected)
-        .map(|i| (i.kind, i.value.as_str()))
-        .collect();
-    wf.requirements.missing(case.service, &usable)
-}
-
-/// The mode item of a case (MPower), which picks its steps.
-pub(crate) fn mode_of(items: &[Item]) -> Option<&str> {
-    items
-        .iter()
-        .rev()
-        .find(|i| i.kind == ItemKind::Mode && i.status != ItemStatus::Rejected)
-        .map(|i| i.value.as_str())
 }
 
 /// Two certificates of the case (not rejected) with one public key: TEST and PROD must

@@ -4,10 +4,10 @@ use serde_json::{json, Value};
 
 use super::serials::{Confirmed, Doubt, SerialLookup};
 use super::{decide, Brought, Decided};
-use crate::domain::{CertSerial, EmailAddress, IpClass, ItemKind, Language, Service};
+use crate::domain::{CertSerial, IpClass, ItemKind, Language, Service};
 use crate::extract::{CertificateInfo, Extraction, FoundIp, FoundSerial, Problem};
 use crate::workflow::audit::EventKind;
-use crate::workflow::cases::{Case, Item, ItemStatus};
+use crate::workflow::cases::{Item, ItemStatus};
 use crate::workflow::plan::{Change, Snapshot};
 use crate::workflow::requirements::Requirements;
 use crate::workflow::step::Step;
@@ -16,26 +16,12 @@ fn requirements() -> Requirements {
     Requirements::parse(include_str!("../../../config/services.toml")).unwrap()
 }
 
+/// A case of `service` awaiting materials, written in Romanian, holding `items`.
 fn snapshot(service: Service, items: Vec<Item>) -> Snapshot {
-    Snapshot {
-        case: Case {
-            id: 7,
-            reference: "EGOV-2026-0007".parse().unwrap(),
-            service,
-            institution: "ASP".into(),
-            contact: "ion@asp.gov.md".parse::<EmailAddress>().unwrap(),
-            system_name: None,
-            language: Some(Language::Ro),
-            step: Step::AwaitingMaterials,
-            opened_at: String::new(),
-            updated_at: String::new(),
-            version: 1,
-            step_since: String::new(),
-            materials_complete_at: None,
-            renews_serial: None,
-        },
-        items,
-    }
+    let mut before = Snapshot::sample(service, Step::AwaitingMaterials);
+    before.case.language = Some(Language::Ro);
+    before.items = items;
+    before
 }
 
 fn held(kind: ItemKind, value: &str, detail: Value) -> Item {
@@ -167,7 +153,7 @@ fn complete_materials_move_the_case_to_review() {
     );
     assert!(filing.missing.is_empty());
     assert_eq!(filing.case.step, Step::MaterialsReview);
-    assert_eq!(filing.case.version, 3, "both events change the case's data");
+    assert_eq!(filing.case.version, 5, "both events change the case's data");
 }
 
 #[test]
@@ -193,7 +179,7 @@ fn the_case_follows_the_language_its_beneficiary_writes_in() {
     assert!(moved.plan.changes.contains(&Change::Language(Language::Ru)));
     assert_eq!(events(&moved.plan.changes), [EventKind::Language]);
     assert_eq!(
-        moved.filing.case.version, 1,
+        moved.filing.case.version, 3,
         "a language is noted, not recorded"
     );
     let romanian = Extraction {

@@ -2,8 +2,8 @@
 //! parsed, reject it with a reason, correct an item, or mark an agency-side step done.
 //! Only the unquoted top of a reply is read; quoted text never commands anything.
 
-use super::step::Step;
 use crate::domain::ItemKind;
+use crate::workflow::step::Step;
 
 /// One operator command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -141,7 +141,7 @@ mod tests {
 
     fn calendar() -> Calendar {
         Calendar::parse(
-            include_str!("../../config/holidays.toml"),
+            include_str!("../../../config/holidays.toml"),
             chrono_tz::Europe::Chisinau,
         )
         .unwrap()
