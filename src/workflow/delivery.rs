@@ -67,7 +67,9 @@ fn notice(wf: &Workflow, mail: &GivenUp) -> Result<Draft> {
 mod tests {
     use super::*;
     use crate::daemon::Desk;
+    use crate::outbox::OutboxState;
     use crate::settings::Settings;
+    use crate::workflow::mail::{Mail, OperatorReusedId, Samples};
 
     async fn desk(dir: &std::path::Path) -> Desk {
         let overlay = dir.join("test.toml");
@@ -81,32 +83,32 @@ mod tests {
             .unwrap()
     }
 
-    /// An outbox row as the transport leaves one it gave up on.
-    async fn given_up(pool: &SqlitePool, id: i64, purpose: Purpose, state: &str) {
-        sqlx::query(
-            "INSERT INTO outbox (id, idempotency_key, message_id, purpose, envelope_from,
-                                 recipients, subject, state, attempts, next_attempt_at,
-                                 last_error, created_at)
-             VALUES (?, ?, ?, ?, 'servicii@egov.md', '[\"ion@asp.gov.md\"]', 'Re: IP', ?, 5,
-                     '2026-01-05T10:00:00Z', 'gave up after 5 attempts: 451', '2026-01-05T10:00:00Z')",
-        )
-        .bind(id)
-        .bind(format!("test:{id}"))
-        .bind(format!("m{id}.desk@egov.md"))
-        .bind(purpose.as_str())
-        .bind(state)
-        .execute(pool)
-        .await
-        .unwrap();
+    /// A mail queued, then given up on as the transport leaves it.
+    async fn given_up(desk: &Desk, key: &str, mail: impl Into<Mail>, state: OutboxState) -> i64 {
+        let mut conn = desk.pool.acquire().await.unwrap();
+        let draft = operators::notice(&desk.settings().agency, key.into(), None, mail);
+        let id = desk.workflow.composer.enqueue(&mut conn, draft).await;
+        let id = id.unwrap().expect("a new key is queued");
+        let error = "gave up after 5 attempts: 451";
+        outbox::mark_final(&desk.pool, id, state, error)
+            .await
+            .unwrap();
+        id
+    }
+
+    fn sample<T: Samples>() -> T {
+        T::samples().remove(0)
     }
 
     #[tokio::test]
     async fn a_mail_given_up_is_reported_to_the_operators_once() {
         let dir = tempfile::tempdir().unwrap();
         let desk = desk(dir.path()).await;
-        given_up(&desk.pool, 7, Purpose::Acknowledgement, "failed").await;
-        given_up(&desk.pool, 8, Purpose::Acknowledgement, "uncertain").await;
-        given_up(&desk.pool, 9, Purpose::OperatorDeliveryProblem, "failed").await;
+        let reused = sample::<OperatorReusedId>;
+        let first = given_up(&desk, "test:1", reused(), OutboxState::Failed).await;
+        let second = given_up(&desk, "test:2", reused(), OutboxState::Uncertain).await;
+        let notice = sample::<OperatorDeliveryProblem>();
+        let third = given_up(&desk, "test:3", notice, OutboxState::Failed).await;
 
         assert_eq!(
             report_given_up(&desk.pool, &desk.workflow).await.unwrap(),
@@ -117,23 +119,15 @@ mod tests {
             0
         );
 
-        let keys: Vec<String> =
-            sqlx::query_scalar("SELECT idempotency_key FROM outbox WHERE purpose = ? ORDER BY id")
-                .bind(Purpose::OperatorDeliveryProblem.as_str())
-                .fetch_all(&desk.pool)
-                .await
-                .unwrap();
-        assert_eq!(
-            keys,
-            ["test:9", "delivery-problem:7", "delivery-problem:8"],
+        let mut conn = desk.pool.acquire().await.unwrap();
+        for id in [first, second] {
+            let key = format!("{KEY_PREFIX}{id}");
+            assert!(outbox::has_key(&mut conn, &key).await.unwrap(), "{key}");
+        }
+        let about_notice = format!("{KEY_PREFIX}{third}");
+        assert!(
+            !outbox::has_key(&mut conn, &about_notice).await.unwrap(),
             "a notice about a notice would only loop"
         );
-        let to: Vec<String> = sqlx::query_scalar(
-            "SELECT recipients FROM outbox WHERE idempotency_key LIKE 'delivery-problem:%'",
-        )
-        .fetch_all(&desk.pool)
-        .await
-        .unwrap();
-        assert_eq!(to, ["[\"operatori@egov.md\"]"; 2]);
     }
 }
