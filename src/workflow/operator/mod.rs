@@ -7,8 +7,10 @@
 //! are told.
 
 mod apply;
+pub mod authres;
 pub mod commands;
 mod decide;
+pub mod tokens;
 mod verify;
 
 use anyhow::{Context, Result};
@@ -23,13 +25,13 @@ use verify::Checked;
 use super::audit::{self, Actor, EventKind};
 use super::cases::{self, Case};
 use super::plan::Snapshot;
-use super::tokens::{self, Refusal};
 use super::{finish, finish_on_case, holds, mail, Handled, Outcome, Workflow};
 use crate::db::begin_write;
 use crate::domain::{CaseRef, EmailAddress};
 use crate::ledger::{LedgerMessage, MessageState};
 use crate::parse::ParsedMessage;
 use commands::Command;
+use tokens::Refusal;
 
 /// Whether this message should be read as an operator's answer: it claims to come from an
 /// operator, or it carries one of our tokens and a command.

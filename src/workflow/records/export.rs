@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::SqliteConnection;
 use zip::write::SimpleFileOptions;
 
-use super::{audit, cases, tokens};
+use super::super::{audit, cases, tokens};
 use crate::{ledger, outbox};
 
 /// What went into a bundle.

@@ -5,8 +5,8 @@
 use anyhow::{Context, Result};
 use sqlx::SqliteConnection;
 
-use super::audit::Actor;
-use super::cases::Case;
+use super::super::audit::Actor;
+use super::super::cases::Case;
 use crate::db::now;
 use crate::domain::EmailAddress;
 

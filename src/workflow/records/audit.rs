@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
-use super::cases;
+use super::super::cases;
 use crate::db::now;
 
 /// Who caused a change.

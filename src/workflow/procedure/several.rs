@@ -6,19 +6,19 @@ use anyhow::Result;
 use sqlx::SqliteConnection;
 use tracing::Instrument;
 
-use super::cases;
-use super::filing::{file, Filing};
-use super::outcome::Outcome;
-use super::received::{new_case_from, processed, update_operators, Incoming};
-use super::requirements::ServiceRules;
-use super::{guards, mail, Handled, Workflow};
+use super::super::cases;
+use super::super::filing::{file, Filing};
+use super::super::outcome::Outcome;
+use super::super::received::{new_case_from, processed, update_operators, Incoming};
+use super::super::requirements::ServiceRules;
+use super::super::{guards, mail, Handled, Workflow};
 use crate::domain::ItemKind;
 use crate::extract::{Attributes, Extraction};
 use crate::matching::{MatchedBy, Target};
 
 /// Files the message on the case of each platform it names, answers the sender once and
 /// sends the operators each case's update with its own token.
-pub(super) async fn file_on_each(
+pub(in crate::workflow) async fn file_on_each(
     conn: &mut SqliteConnection,
     wf: &Workflow,
     mail: &Incoming<'_>,

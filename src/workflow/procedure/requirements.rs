@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::step::Step;
+use super::super::step::Step;
 use crate::domain::ItemKind;
 use crate::domain::Service;
 
@@ -261,7 +261,7 @@ mod tests {
     use super::*;
 
     fn table() -> Requirements {
-        Requirements::parse(include_str!("../../config/services.toml")).unwrap()
+        Requirements::parse(include_str!("../../../config/services.toml")).unwrap()
     }
 
     #[test]
@@ -330,7 +330,7 @@ mod tests {
         assert!(mpower.steps_for(Some("api")).contains(&Step::Testing));
         assert!(!mpower.steps_for(Some("agency")).contains(&Step::Testing));
         assert!(
-            Requirements::parse(&include_str!("../../config/services.toml").replace(
+            Requirements::parse(&include_str!("../../../config/services.toml").replace(
                 "[mdelivery]",
                 "[mdelivery]\nsteps = [\"staging\", \"completed\"]"
             ))

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use chrono::Datelike;
 use sqlx::SqliteConnection;
 
-use super::step::Step;
+use super::super::step::Step;
 use crate::db::now;
 use crate::domain::{CaseRef, EmailAddress, Language, Service};
 

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::cases::{self, Case};
+use super::super::cases::{self, Case};
 use crate::db::{parse_stamp, stamp};
 use crate::domain::EmailAddress;
 

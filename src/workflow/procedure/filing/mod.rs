@@ -7,12 +7,12 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::audit::{Actor, EventKind};
-use super::cases::{Case, Item, ItemStatus};
-use super::materials::{self, Material};
-use super::plan::{language_change, CasePlan, Change, Snapshot};
-use super::requirements::{Missing, Requirements, ServiceRules};
-use super::step::{self, TransitionError};
+use super::super::audit::{Actor, EventKind};
+use super::super::cases::{Case, Item, ItemStatus};
+use super::super::materials::{self, Material};
+use super::super::plan::{language_change, CasePlan, Change, Snapshot};
+use super::super::requirements::{Missing, Requirements, ServiceRules};
+use super::super::step::{self, TransitionError};
 use crate::domain::{ItemKind, Service};
 use crate::extract::{Extraction, Problem};
 

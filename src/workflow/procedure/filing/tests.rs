@@ -13,7 +13,7 @@ use crate::workflow::requirements::Requirements;
 use crate::workflow::step::Step;
 
 fn requirements() -> Requirements {
-    Requirements::parse(include_str!("../../../config/services.toml")).unwrap()
+    Requirements::parse(include_str!("../../../../config/services.toml")).unwrap()
 }
 
 /// A case of `service` awaiting materials, written in Romanian, holding `items`.
