@@ -6,12 +6,15 @@
 //! | stage | module | table it owns |
 //! |---|---|---|
 //! | 1. mailbox: where mail waits (Maildir, IMAP) | [`mailbox`] | — |
-//! | 2. ledger: every message recorded once, raw bytes kept | [`ledger`] | `messages` |
+//! | 2. ledger: every message recorded once, raw bytes kept | [`ledger`] | `messages`, `message_bodies` |
 //! | 3. parse and extract (pure) | [`parse`], [`extract`] | — |
 //! | 4. match to a case (pure) | [`matching`] | — |
-//! | 5. case workflow: file items, hold strangers' mail, move steps, operator commands, reminders, queue replies | [`workflow`] | `cases`, `case_items`, `case_contacts`, `holds`, `case_events`, `command_tokens` |
-//! | 6. outbox: replies as rows, rendered from templates | [`outbox`] | `outbox` |
-//! | 7. transport: hand mail on (files, SMTP) | [`transport`] | — |
+//! | 5. case workflow: decide in pure code, then apply — file items, hold strangers' mail, move steps, operator commands, reminders, queue replies | [`workflow`]: rooms [`workflow::procedure`], [`workflow::operator`], [`workflow::schedule`], [`workflow::records`], [`workflow::holds`], [`workflow::mail`] | `cases`, `case_items`, `case_sequences` ([`workflow::records::cases`]); `case_events` ([`workflow::records::audit`]); `case_contacts` ([`workflow::records::contacts`]); `holds` ([`workflow::holds`]); `command_tokens` ([`workflow::operator::tokens`]) |
+//! | 6. outbox: replies as rows, rendered from typed contexts and templates | [`outbox`] | `outbox`, `outbox_bodies` |
+//! | 7. transport: hand mail on (files, SMTP, memory for tests) | [`transport`] | — |
+//!
+//! Each table has one owner: only that module's SQL touches it. The IMAP cursors belong to
+//! [`mailbox`] (`imap_cursors`), the installation's identity and secrets to [`db`].
 //!
 //! [`daemon`] runs the stages; [`cli`] is the command line; [`settings`] the configuration;
 //! [`domain`] holds the values that have rules (case references, serials, addresses).

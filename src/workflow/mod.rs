@@ -2,6 +2,20 @@
 //! extract and match, files what it carried on the right case, moves the case, and queues
 //! the replies — all in one transaction, so a crash leaves either everything or nothing.
 //!
+//! Its rooms:
+//!
+//! | room | what it is about |
+//! |---|---|
+//! | this file, `received`, `facts`, `guards`, [`outcome`] | a message as it arrives: its savepoint and span, what matching needs, the reply limit, what the ledger records |
+//! | [`plan`], [`apply`] | decide, then apply: a case's changes computed in pure code from a snapshot, written by one applier |
+//! | [`procedure`] | the procedure's rules: requirements, steps, the items a message carries, the filing decision |
+//! | [`operator`] | an operator's reply: commands, token and sender checks, the decision, its applier |
+//! | [`schedule`] | the clock: working days, which reminder is due, the digest, the expiry watch |
+//! | [`records`] | cases and items, the timeline, accepted contacts, the evidence bundle |
+//! | [`holds`] | mail from strangers, held until an operator decides |
+//! | [`mail`] | what is written: one typed context per template, one constructor per kind of recipient |
+//! | [`delivery`], `bounces` | mail that did not arrive: given up by the transport, or reported back |
+//!
 //! A message is handled inside its own savepoint (`process_one`) and tracing span (ledger
 //! id, then case). `received` routes it; a filing is decided in pure code (`filing::decide`,
 //! from a `plan::Snapshot` of the case) and written by the one applier (`apply`); the
