@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use super::notices::STEPS_TOLD;
 use super::views::{sample_missing, sample_problems, CaseView, Found, ItemView, SAMPLE_TOKEN};
 use super::Samples;
 use crate::extract::Problem;
@@ -228,7 +227,7 @@ pub struct OperatorSla {
 impl Samples for OperatorSla {
     fn samples() -> Vec<Self> {
         let mut out = Vec::new();
-        for step in STEPS_TOLD {
+        for step in Step::told() {
             for state in [Deadline::Near, Deadline::Overdue] {
                 out.push(Self {
                     case: CaseView::sample_at(step),

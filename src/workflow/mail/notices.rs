@@ -8,17 +8,6 @@ use super::Samples;
 use crate::workflow::requirements::Missing;
 use crate::workflow::step::Step;
 
-/// The steps a beneficiary hears about, each with its own wording.
-pub(super) const STEPS_TOLD: [Step; 7] = [
-    Step::AwaitingMaterials,
-    Step::MaterialsReview,
-    Step::Contract,
-    Step::Staging,
-    Step::Testing,
-    Step::Validation,
-    Step::Activation,
-];
-
 /// `case_opened`: what the beneficiary should send.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseOpened {
@@ -63,7 +52,7 @@ pub struct Progress {
 impl Samples for Progress {
     fn samples() -> Vec<Self> {
         let mut out = Vec::new();
-        for step in STEPS_TOLD {
+        for step in Step::told() {
             for annex_only in [true, false] {
                 out.push(Self {
                     case: CaseView::sample_at(step),
@@ -158,7 +147,7 @@ pub struct Reminder {
 
 impl Samples for Reminder {
     fn samples() -> Vec<Self> {
-        STEPS_TOLD
+        Step::told()
             .map(|step| Self {
                 case: CaseView::sample_at(step),
                 number: 1,
@@ -167,7 +156,7 @@ impl Samples for Reminder {
                 missing: sample_missing(),
                 also_needed: sample_also_needed(),
             })
-            .to_vec()
+            .collect()
     }
 }
 

@@ -75,6 +75,28 @@ impl Step {
     /// materials at once (review and contract run in parallel with the operators).
     pub const INITIAL: Step = Step::AwaitingMaterials;
 
+    /// Every step, in the procedure's order.
+    pub const ALL: [Step; 10] = [
+        Step::RequestReceived,
+        Step::AwaitingMaterials,
+        Step::MaterialsReview,
+        Step::Contract,
+        Step::Staging,
+        Step::Testing,
+        Step::Validation,
+        Step::Activation,
+        Step::Completed,
+        Step::Closed,
+    ];
+
+    /// The steps a beneficiary hears about while their case is under way: every open step
+    /// but the request's review, which a first mail skips.
+    pub fn told() -> impl Iterator<Item = Step> {
+        Step::ALL
+            .into_iter()
+            .filter(|s| s.is_open() && *s != Step::RequestReceived)
+    }
+
     /// The stable name stored in the database and shown in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -167,19 +189,8 @@ impl FromStr for Step {
     type Err = anyhow::Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        const ALL: [Step; 10] = [
-            Step::RequestReceived,
-            Step::AwaitingMaterials,
-            Step::MaterialsReview,
-            Step::Contract,
-            Step::Staging,
-            Step::Testing,
-            Step::Validation,
-            Step::Activation,
-            Step::Completed,
-            Step::Closed,
-        ];
-        ALL.into_iter()
+        Step::ALL
+            .into_iter()
             .find(|step| step.as_str() == s)
             .ok_or_else(|| anyhow::anyhow!("unknown step '{s}'"))
     }
