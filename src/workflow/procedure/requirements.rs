@@ -10,59 +10,22 @@ use super::super::step::Step;
 use crate::domain::ItemKind;
 use crate::domain::Service;
 
-/// What a requirement asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Need {
-    /// A certificate file or the serial number of a registered one.
-    Certificate,
-    /// The system name.
-    SystemName,
-    /// A public IP address.
-    PublicIp,
-    /// An https URL.
-    Url,
-    /// MPass attributes.
-    Attribute,
-    /// MLog event types.
-    EventType,
-    /// MNotify channels.
-    Channel,
-    /// MDocs document types.
-    DocumentType,
-    /// MPower's mode.
-    Mode,
+/// Whether an item of `kind` counts towards a requirement for `need`: a certificate is met
+/// by its file or by the serial number of one the agency registered.
+fn counts(need: ItemKind, kind: ItemKind) -> bool {
+    need == kind || (need == ItemKind::Certificate && kind == ItemKind::SerialNumber)
 }
 
-impl Need {
-    /// Whether an item of `kind` counts towards this need.
-    pub fn counts(self, kind: ItemKind) -> bool {
-        match self {
-            Need::Certificate => matches!(kind, ItemKind::Certificate | ItemKind::SerialNumber),
-            Need::SystemName => kind == ItemKind::SystemName,
-            Need::PublicIp => kind == ItemKind::PublicIp,
-            Need::Url => kind == ItemKind::Url,
-            Need::Attribute => kind == ItemKind::Attribute,
-            Need::EventType => kind == ItemKind::EventType,
-            Need::Channel => kind == ItemKind::Channel,
-            Need::DocumentType => kind == ItemKind::DocumentType,
-            Need::Mode => kind == ItemKind::Mode,
-        }
-    }
-
-    /// The stable name templates use to word it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Need::Certificate => "certificate",
-            Need::SystemName => "system_name",
-            Need::PublicIp => "public_ip",
-            Need::Url => "url",
-            Need::Attribute => "attribute",
-            Need::EventType => "event_type",
-            Need::Channel => "channel",
-            Need::DocumentType => "document_type",
-            Need::Mode => "mode",
-        }
+/// Reads what a requirement asks for: an item kind, by its stored name. A serial number is
+/// not a requirement of its own; it meets `certificate`.
+fn need<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ItemKind, D::Error> {
+    let name = String::deserialize(d)?;
+    match name.parse::<ItemKind>() {
+        Ok(ItemKind::SerialNumber) => Err(serde::de::Error::custom(
+            "serial_number is not required on its own: require certificate",
+        )),
+        Ok(kind) => Ok(kind),
+        Err(e) => Err(serde::de::Error::custom(e)),
     }
 }
 
@@ -71,7 +34,8 @@ impl Need {
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     /// What is needed.
-    pub item: Need,
+    #[serde(deserialize_with = "need")]
+    pub item: ItemKind,
     /// How many distinct ones.
     #[serde(default = "one")]
     pub count: usize,
@@ -126,7 +90,7 @@ fn standard_steps() -> Vec<Step> {
 impl ServiceRules {
     /// Whether the platform asks for items of `kind` (MPower's mode picks its steps).
     pub fn uses(&self, kind: ItemKind) -> bool {
-        self.requires.iter().any(|r| r.item.counts(kind))
+        self.requires.iter().any(|r| counts(r.item, kind))
             || (kind == ItemKind::Mode && !self.steps_by_mode.is_empty())
     }
 
@@ -239,7 +203,7 @@ impl Requirements {
             .filter_map(|r| {
                 let mut values: Vec<&str> = filed
                     .iter()
-                    .filter(|(kind, _)| r.item.counts(*kind))
+                    .filter(|(kind, _)| counts(r.item, *kind))
                     .map(|(_, value)| *value)
                     .collect();
                 values.sort_unstable();
@@ -269,7 +233,7 @@ mod tests {
         let t = table();
         assert_eq!(t.of(Service::MPass).requires[0].count, 2);
         assert!(t.of(Service::MPass).accepts_self_signed);
-        assert_eq!(t.of(Service::MPower).requires[0].item, Need::Mode);
+        assert_eq!(t.of(Service::MPower).requires[0].item, ItemKind::Mode);
         assert!(t.of(Service::MDelivery).requires.is_empty());
     }
 
@@ -341,5 +305,19 @@ mod tests {
     #[test]
     fn a_table_missing_a_service_is_refused() {
         assert!(Requirements::parse("[mpass]\nrequires = []\n").is_err());
+    }
+
+    #[test]
+    fn a_serial_number_is_no_requirement_of_its_own() {
+        let table = include_str!("../../../config/services.toml").replacen(
+            "item = \"certificate\"",
+            "item = \"serial_number\"",
+            1,
+        );
+        let error = Requirements::parse(&table).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("require certificate"),
+            "{error:#}"
+        );
     }
 }
