@@ -69,7 +69,8 @@ pub(in crate::workflow) async fn decide(
         std::slice::from_ref(&done),
     )
     .await?;
-    tracing::info!(ledger_id = who.message.id, case = %case.reference, operator = %operator_address, decision = %done, "held message decided");
+    crate::workflow::received::on_case(&case);
+    tracing::info!(operator = %operator_address, decision = %done, "held message decided");
     let case_ref = case.reference.clone();
     let outcome = Outcome::Decided {
         case: case_ref,

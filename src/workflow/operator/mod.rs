@@ -81,10 +81,7 @@ pub(super) async fn handle(
     let row = match verify::check(conn, wf, &who, given).await? {
         Checked::Token(row) => row,
         Checked::NoCommand => {
-            tracing::info!(
-                ledger_id = message.id,
-                "operator mail without a command; recorded"
-            );
+            tracing::info!("operator mail without a command; recorded");
             let state = MessageState::Processed;
             return finish(conn, message.id, state, Outcome::NoCommand, None, None).await;
         }
@@ -134,7 +131,8 @@ pub(super) async fn handle(
     match apply(conn, wf, &plan).await? {
         Applied::TokenUsed => refuse(conn, wf, &who, Some(&case), Refusal::Used, "").await,
         Applied::Done(_) => {
-            tracing::info!(ledger_id = message.id, case = %case.reference, operator = %sender, commands = %done, "operator command applied");
+            super::received::on_case(&case);
+            tracing::info!(operator = %sender, commands = %done, "operator command applied");
             let outcome = Outcome::Commanded {
                 case: case.reference.clone(),
                 done: plan.done,
@@ -200,10 +198,11 @@ pub(super) async fn refuse(
         parsed,
         sender,
     } = who;
+    if let Some(case) = case {
+        super::received::on_case(case);
+    }
     tracing::warn!(
-        ledger_id = message.id,
         sender = %sender,
-        case = case.map(|c| c.reference.to_string()),
         reason = refusal.as_str(),
         detail,
         "operator command refused; nothing changed"
