@@ -115,8 +115,13 @@ impl Desk {
         if self.settings().outbound.hold {
             return Ok(());
         }
-        report.sent += transport::deliver_due(&self.pool, &self.transport, self.settings()).await?;
-        workflow::delivery::report_given_up(&self.pool, &self.workflow).await?;
+        let delivered = transport::deliver_due(&self.pool, &self.transport, self.settings()).await;
+        // Only a pass that gave up on a mail, or stopped half-way, can leave one to report;
+        // what a crash leaves between the two is found by the sweep after recovery.
+        if delivered.as_ref().map_or(true, |d| d.given_up > 0) {
+            workflow::delivery::report_given_up(&self.pool, &self.workflow).await?;
+        }
+        report.sent += delivered?.sent;
         Ok(())
     }
 

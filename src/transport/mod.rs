@@ -159,28 +159,37 @@ pub async fn recover_interrupted(pool: &SqlitePool, transport: &impl Transport) 
 /// sent twice; one commit per mail would cost more than the send itself.
 const SEND_BATCH: usize = 16;
 
-/// Sends every row that is due now; returns how many were sent.
+/// What one delivery pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    /// Mails sent.
+    pub sent: usize,
+    /// Mails given up on (recorded `failed`), for the workflow to report.
+    pub given_up: usize,
+}
+
+/// Sends every row that is due now; returns how many were sent and how many given up.
 pub async fn deliver_due(
     pool: &SqlitePool,
     transport: &impl Transport,
     settings: &Settings,
-) -> Result<usize> {
+) -> Result<Delivered> {
     let policy = RetryPolicy {
         max_attempts: settings.outbound.max_attempts,
         base: Duration::from_secs(settings.outbound.retry_base_secs),
     };
-    let mut sent = 0;
+    let mut done = Delivered::default();
     loop {
         let claimed = outbox::claim_due(pool, SEND_BATCH).await?;
         if claimed.is_empty() {
-            return Ok(sent);
+            return Ok(done);
         }
         let mut delivered = Vec::with_capacity(claimed.len());
         let mut outcome = Ok(());
         for (i, &id) in claimed.iter().enumerate() {
             match send_one(pool, transport, &policy, id).await {
                 Ok(Attempt::Sent(reply)) => delivered.push((id, reply)),
-                Ok(Attempt::GivenUp) => {}
+                Ok(Attempt::GivenUp) => done.given_up += 1,
                 Ok(Attempt::Retried) => {
                     // The server is not taking mail now: the rest of the batch never started,
                     // so it goes back to the queue as it was, without an attempt counted.
@@ -194,12 +203,12 @@ pub async fn deliver_due(
                 }
             }
         }
-        sent += delivered.len();
+        done.sent += delivered.len();
         outbox::mark_all_sent(pool, &delivered).await?;
         outcome?;
         if claimed.len() > delivered.len() {
             // Something was retried or given up: what is left waits for the next pass.
-            return Ok(sent);
+            return Ok(done);
         }
     }
 }
@@ -222,29 +231,27 @@ async fn send_one(
     id: i64,
 ) -> Result<Attempt> {
     let mail = outbox::outgoing_by_id(pool, id).await?;
-    {
-        match transport.send(&mail).await {
-            SendOutcome::Sent(reply) => {
-                tracing::info!(outbox_id = mail.id, purpose = %mail.purpose, subject = %mail.subject,
-                    to = %mail.recipients.join(","), %reply, "mail sent");
-                return Ok(Attempt::Sent(reply));
-            }
-            SendOutcome::Retry(error) if mail.attempts < i64::from(policy.max_attempts) => {
-                let delay = policy.delay(mail.attempts);
-                let at = crate::db::stamp(crate::clock::now() + delay);
-                tracing::warn!(outbox_id = mail.id, attempts = mail.attempts, %error, retry_at = %at, "send failed for now; will retry");
-                outbox::mark_retry(pool, mail.id, &error, &at).await?;
-                return Ok(Attempt::Retried);
-            }
-            SendOutcome::Retry(error) => {
-                tracing::error!(outbox_id = mail.id, attempts = mail.attempts, %error, "send kept failing; given up");
-                let error = format!("gave up after {} attempts: {error}", mail.attempts);
-                outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
-            }
-            SendOutcome::Failed(error) => {
-                tracing::error!(outbox_id = mail.id, %error, "send refused; not retried");
-                outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
-            }
+    match transport.send(&mail).await {
+        SendOutcome::Sent(reply) => {
+            tracing::info!(outbox_id = mail.id, purpose = %mail.purpose, subject = %mail.subject,
+                to = %mail.recipients.join(","), %reply, "mail sent");
+            return Ok(Attempt::Sent(reply));
+        }
+        SendOutcome::Retry(error) if mail.attempts < i64::from(policy.max_attempts) => {
+            let delay = policy.delay(mail.attempts);
+            let at = crate::db::stamp(crate::clock::now() + delay);
+            tracing::warn!(outbox_id = mail.id, attempts = mail.attempts, %error, retry_at = %at, "send failed for now; will retry");
+            outbox::mark_retry(pool, mail.id, &error, &at).await?;
+            return Ok(Attempt::Retried);
+        }
+        SendOutcome::Retry(error) => {
+            tracing::error!(outbox_id = mail.id, attempts = mail.attempts, %error, "send kept failing; given up");
+            let error = format!("gave up after {} attempts: {error}", mail.attempts);
+            outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
+        }
+        SendOutcome::Failed(error) => {
+            tracing::error!(outbox_id = mail.id, %error, "send refused; not retried");
+            outbox::mark_final(pool, mail.id, OutboxState::Failed, &error).await?;
         }
     }
     Ok(Attempt::GivenUp)

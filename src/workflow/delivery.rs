@@ -1,9 +1,10 @@
 //! Delivery problems, told to the operators. The transport only records that it gave up on a
 //! mail (`failed`, or `uncertain` after an interrupted send); this sweep finds every such row
-//! not yet reported and queues the operators' notice. It runs after each delivery pass and
-//! after recovery, so a crash between the two loses nothing: the row stays unreported until
-//! a sweep commits its notice, and the notice's idempotency key keeps it from being queued
-//! twice.
+//! not yet reported and queues the operators' notice. It runs after a delivery pass that gave
+//! up on a mail (or stopped with an error) and after recovery at start-up, so a crash between
+//! the transport's record and the notice loses nothing: the row stays unreported until a
+//! sweep commits its notice, and the notice's idempotency key keeps it from being queued
+//! twice. Passes that gave up on nothing do not sweep: failed rows only accumulate.
 
 use anyhow::{Context, Result};
 use sqlx::SqlitePool;
