@@ -106,21 +106,6 @@ pub async fn items(conn: &mut SqliteConnection, case_id: i64) -> Result<Vec<Item
     Ok(rows.into_iter().map(Item::from).collect())
 }
 
-/// Sets an item's status (an operator's confirmation or rejection).
-pub async fn set_item_status(
-    conn: &mut SqliteConnection,
-    item_id: i64,
-    status: ItemStatus,
-) -> Result<()> {
-    sqlx::query("UPDATE case_items SET status = ? WHERE id = ?")
-        .bind(status)
-        .bind(item_id)
-        .execute(&mut *conn)
-        .await
-        .context("changing an item's status")?;
-    Ok(())
-}
-
 /// Sets the status of the case's item of this kind and value.
 pub async fn set_status_of(
     conn: &mut SqliteConnection,
@@ -137,25 +122,6 @@ pub async fn set_status_of(
         .execute(&mut *conn)
         .await
         .context("changing an item's status")?;
-    Ok(())
-}
-
-/// Replaces an item's details (e.g. what a serial number was found to be).
-pub async fn set_item_detail(
-    conn: &mut SqliteConnection,
-    case_id: i64,
-    kind: ItemKind,
-    value: &str,
-    detail: &serde_json::Value,
-) -> Result<()> {
-    sqlx::query("UPDATE case_items SET detail = ? WHERE case_id = ? AND kind = ? AND value = ?")
-        .bind(detail.to_string())
-        .bind(case_id)
-        .bind(kind)
-        .bind(value)
-        .execute(&mut *conn)
-        .await
-        .context("updating an item's details")?;
     Ok(())
 }
 

@@ -4,8 +4,8 @@
 mod items;
 
 pub use items::{
-    confirmed_certificates, expiring_certificates, file_item, items, set_item_detail,
-    set_item_status, set_status_of, Expiring, Item, ItemStatus,
+    confirmed_certificates, expiring_certificates, file_item, items, set_status_of, Expiring, Item,
+    ItemStatus,
 };
 
 use anyhow::{Context, Result};
